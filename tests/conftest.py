@@ -1,0 +1,150 @@
+"""Test harness: isolated HOME/state dir, one moto server per run, real Terraform with the provider mirror.
+
+Nothing here reaches a non-loopback address: Terraform's checkpoint and Checkov's lookups are off,
+AWS credentials are dummies, and in-process sockets to anything but loopback are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# Before anything imports moto or boto3: the emulator's options and an offline, dummy-credential world.
+os.environ.update(
+    MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+    MOTO_ACM_VALIDATION_WAIT="0",
+    CHECKPOINT_DISABLE="1",
+    BC_SKIP_MAPPING="TRUE",
+    CKV_SKIP_PACKAGE_UPDATE_CHECK="true",
+    AWS_EC2_METADATA_DISABLED="true",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105
+    AWS_DEFAULT_REGION="ap-northeast-2",
+    AWS_REGION="ap-northeast-2",
+)
+for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TF_CLI_CONFIG_FILE", "POPCORN_TERRAFORM"):
+    os.environ.pop(_var, None)
+
+from tfhelpers import REPO, Tf  # noqa: E402
+
+MIRROR_CANDIDATES = [os.environ.get("POPCORN_TEST_PROVIDER_MIRROR", ""), "/opt/tf-plugins"]
+PROVIDER_MIRROR = next(
+    (Path(p) for p in MIRROR_CANDIDATES if p and (Path(p) / "registry.terraform.io/hashicorp/aws").is_dir()),
+    None,
+)
+NO_MIRROR_REASON = (
+    "the AWS provider mirror is absent (set POPCORN_TEST_PROVIDER_MIRROR or provide /opt/tf-plugins): "
+    "real-provider Terraform tests cannot run offline"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if PROVIDER_MIRROR is None:
+        skip = pytest.mark.skip(reason=NO_MIRROR_REASON)
+        for item in items:
+            if "terraform" in item.keywords:
+                item.add_marker(skip)
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> None:
+    if isinstance(address, tuple) and self.family in (socket.AF_INET, socket.AF_INET6):
+        host = str(address[0])
+        if not (host.startswith("127.") or host in ("::1", "localhost")):
+            raise OSError(f"test harness: refused connection to non-loopback address {host}")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _network_guard() -> Iterator[None]:
+    socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def shared_plugin_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One provider plugin cache for the whole run (N stacks share one provider copy)."""
+    return tmp_path_factory.mktemp("plugin-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_plugin_cache: Path) -> Path:
+    """Each test gets its own HOME and popcornctl state dir; the plugin cache is shared."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("POPCORN_STATE_DIR", str(home / ".local/state/popcornctl"))
+    monkeypatch.setenv("POPCORN_PLUGIN_CACHE_DIR", str(shared_plugin_cache))
+    if PROVIDER_MIRROR is not None:
+        monkeypatch.setenv("POPCORN_PROVIDER_MIRROR", str(PROVIDER_MIRROR))
+    return home
+
+
+@dataclass
+class MotoServer:
+    """The run's emulator."""
+
+    endpoint: str
+
+    def reset(self) -> None:
+        req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(req, timeout=10):
+            pass
+
+    def env(self) -> dict[str, str]:
+        from popcornctl.target import Target
+
+        return {k: v for k, v in Target("ap-northeast-2", self.endpoint).env({}).items()}
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """One moto server on 127.0.0.1 for the whole test run."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield MotoServer(endpoint=f"http://127.0.0.1:{port}")
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(moto_server: MotoServer) -> MotoServer:
+    """The run's emulator, emptied before the test."""
+    moto_server.reset()
+    return moto_server
+
+
+@pytest.fixture(scope="session")
+def tf_session(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Path) -> Tf:
+    """Terraform runner shared by a session (data dirs reused so each folder is initialised once)."""
+    if PROVIDER_MIRROR is None:
+        pytest.skip(NO_MIRROR_REASON)
+    os.environ["POPCORN_PLUGIN_CACHE_DIR"] = str(shared_plugin_cache)
+    state = tmp_path_factory.mktemp("tf-state")
+    return Tf(mirror=PROVIDER_MIRROR, state_dir=state, data_root=tmp_path_factory.mktemp("tf-data"))
+
+
+@pytest.fixture
+def tf(tf_session: Tf) -> Tf:
+    """Terraform runner (see tests/tfhelpers.py)."""
+    return tf_session
+
+
+@pytest.fixture
+def repo() -> Path:
+    """The repository root."""
+    return REPO

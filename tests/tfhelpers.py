@@ -1,0 +1,116 @@
+"""Test helpers for running real Terraform (the product's engine) over the repository's HCL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from popcornctl.engine import ProcessEngine, TfResult, make_engine
+from popcornctl.settings import Settings
+from popcornctl.target import Target
+
+REPO = Path(__file__).resolve().parents[1]
+REGION = "ap-northeast-2"
+TERRAFORM_ROOT_PATTERNS = ("bootstrap", "global/*", "envs/*", "modules/*", "modules/*/examples/*")
+
+
+def terraform_dirs(root: Path = REPO) -> list[Path]:
+    """Every folder of the tree that holds .tf files and is a stack, module or module example."""
+    found: list[Path] = []
+    for pattern in TERRAFORM_ROOT_PATTERNS:
+        found.extend(d for d in sorted(root.glob(pattern)) if d.is_dir() and any(d.glob("*.tf")))
+    return found
+
+
+def resources(plan: Mapping[str, Any], type: str | None = None) -> list[dict[str, Any]]:  # noqa: A002
+    """Resources the plan will have after apply: address, type, name, module_address, values (``after``)."""
+    out = []
+    for rc in plan.get("resource_changes", []):
+        if rc.get("mode") != "managed" or rc["change"]["actions"] == ["delete"]:
+            continue
+        if type is not None and rc["type"] != type:
+            continue
+        out.append(
+            {
+                "address": rc["address"],
+                "type": rc["type"],
+                "name": rc["name"],
+                "index": rc.get("index"),
+                "module_address": rc.get("module_address"),
+                "values": rc["change"].get("after") or {},
+                "unknown": rc["change"].get("after_unknown") or {},
+                "actions": rc["change"]["actions"],
+            }
+        )
+    return out
+
+
+@dataclass
+class Tf:
+    """Runs Terraform through popcornctl's engine with the provider mirror and isolated data dirs."""
+
+    mirror: Path
+    state_dir: Path
+    data_root: Path
+
+    def engine(self, sandbox: Any = None) -> ProcessEngine:
+        target = Target(REGION, sandbox.endpoint if sandbox is not None else None)
+        base = target.env() if sandbox is not None else dict(os.environ)
+        settings = Settings(state_dir=self.state_dir, provider_mirror=self.mirror)
+        return make_engine(settings, base)
+
+    def data_dir(self, workdir: Path, tag: str = "") -> Path:
+        digest = hashlib.sha1(f"{workdir.resolve()}|{tag}".encode()).hexdigest()[:10]
+        return self.data_root / f"{workdir.name}-{digest}"
+
+    def env(self, workdir: Path, sandbox: Any = None) -> dict[str, str]:
+        return {"TF_DATA_DIR": str(self.data_dir(workdir, "sandbox" if sandbox is not None else ""))}
+
+    def run(self, workdir: Path, *args: str, sandbox: Any = None, check: bool = True) -> TfResult:
+        res = self.engine(sandbox).run(workdir, list(args), env=self.env(workdir, sandbox))
+        if check and not res.ok:
+            raise AssertionError(f"terraform {' '.join(args)} failed in {workdir}:\n{res.output}")
+        return res
+
+    def init(self, workdir: Path, sandbox: Any = None, backend: bool = False,
+             backend_config: Mapping[str, str] | None = None) -> TfResult:
+        res = self.engine(sandbox).init(
+            workdir, backend=backend, backend_config=backend_config, env=self.env(workdir, sandbox)
+        )
+        if not res.ok:
+            raise AssertionError(f"terraform init failed in {workdir}:\n{res.output}")
+        return res
+
+    def validate(self, workdir: Path) -> TfResult:
+        self.init(workdir)
+        return self.engine().validate(workdir, env=self.env(workdir))
+
+    def plan_json(self, workdir: Path, sandbox: Any = None, var_files: Sequence[Path] = (),
+                  variables: Mapping[str, str] | None = None, backend: bool = False) -> dict[str, Any]:
+        self.init(workdir, sandbox, backend=backend)
+        engine = self.engine(sandbox)
+        plan_file = self.data_dir(workdir, "sandbox" if sandbox is not None else "") / "test.tfplan"
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        env = self.env(workdir, sandbox)
+        res = engine.plan(workdir, plan_file, var_files=var_files, variables=variables, env=env)
+        if not res.ok:
+            raise AssertionError(f"terraform plan failed in {workdir}:\n{res.output}")
+        return engine.show_json(workdir, plan_file, env=env)
+
+    def apply(self, workdir: Path, sandbox: Any = None, var_files: Sequence[Path] = (),
+              variables: Mapping[str, str] | None = None, backend: bool = False) -> TfResult:
+        self.plan_json(workdir, sandbox, var_files, variables, backend)
+        plan_file = self.data_dir(workdir, "sandbox" if sandbox is not None else "") / "test.tfplan"
+        res = self.engine(sandbox).apply(workdir, plan_file, env=self.env(workdir, sandbox))
+        if not res.ok:
+            raise AssertionError(f"terraform apply failed in {workdir}:\n{res.output}")
+        return res
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """Non-empty stripped lines."""
+    return (line.strip() for line in text.splitlines() if line.strip())

@@ -1,0 +1,3 @@
+from popcornctl.cli import main
+
+main()
