@@ -24,7 +24,7 @@ os.environ.update(
     CKV_SKIP_PACKAGE_UPDATE_CHECK="true",
     AWS_EC2_METADATA_DISABLED="true",
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105
+    AWS_SECRET_ACCESS_KEY="testing",
     AWS_DEFAULT_REGION="ap-northeast-2",
     AWS_REGION="ap-northeast-2",
 )
@@ -104,7 +104,7 @@ class MotoServer:
     def env(self) -> dict[str, str]:
         from popcornctl.target import Target
 
-        return {k: v for k, v in Target("ap-northeast-2", self.endpoint).env({}).items()}
+        return Target("ap-northeast-2", self.endpoint).env({})
 
 
 @pytest.fixture(scope="session")

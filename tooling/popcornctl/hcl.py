@@ -23,7 +23,7 @@ def load_file(path: Path) -> HclFile:
 
     try:
         with path.open(encoding="utf-8") as handle:
-            body = hcl2.load(handle)
+            body = hcl2.load(handle)  # type: ignore[attr-defined]
     except Exception as exc:  # the parser raises lark's many exception types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PopcornError(

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from popcornctl.errors import PopcornError
 
 SANDBOX_KEY_ID = "popcorn-sandbox"
-SANDBOX_SECRET = "popcorn-sandbox-secret"  # noqa: S105 - a dummy credential for the local emulator
+SANDBOX_SECRET = "popcorn-sandbox-secret"
 
 
 def _is_loopback(url: str) -> bool:

@@ -34,7 +34,8 @@ class Check:
 
 def _python() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
-    if sys.version_info >= (3, 11):
+    minimum = (3, 11)
+    if sys.version_info[:2] >= minimum:
         return Check("python", "ok", f"Python {version} ({sys.executable})")
     return Check("python", "missing", f"Python {version}", "install Python 3.11 or newer")
 

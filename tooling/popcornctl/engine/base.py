@@ -163,7 +163,7 @@ class ProcessEngine:
         argv = [*self.command(), *args]
         started = time.monotonic()
         try:
-            proc = subprocess.Popen(  # noqa: S603 - argv built by us, no shell
+            proc = subprocess.Popen(
                 argv,
                 cwd=workdir,
                 env=full_env,

@@ -49,7 +49,7 @@ class SandboxInfo:
 def healthy(endpoint: str, timeout: float = 2.0) -> bool:
     """True when the emulator at ``endpoint`` answers its management API."""
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=timeout) as resp:  # noqa: S310
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=timeout) as resp:
             return bool(resp.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -57,9 +57,9 @@ def healthy(endpoint: str, timeout: float = 2.0) -> bool:
 
 def reset_emulator(endpoint: str) -> None:
     """Empty every service of the emulator at ``endpoint``."""
-    req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
+    req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=10):  # noqa: S310
+        with urllib.request.urlopen(req, timeout=10):
             pass
     except (urllib.error.URLError, OSError) as exc:
         raise PopcornError(
@@ -121,7 +121,7 @@ class Sandbox:
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         port = port or _free_port()
         with self.log_file.open("ab") as log:
-            proc = subprocess.Popen(  # noqa: S603 - our own module
+            proc = subprocess.Popen(
                 [sys.executable, "-m", _SERVER_MODULE, "--port", str(port)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,

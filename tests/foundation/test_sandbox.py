@@ -1,0 +1,82 @@
+"""The sandbox lifecycle: start on a free port, status, reset, stop, and stale pid files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from popcornctl.errors import PopcornError
+from popcornctl.sandbox import Sandbox, healthy
+from popcornctl.target import Target
+
+pytestmark = pytest.mark.sandbox
+
+
+def test_start_status_reset_stop(tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "state")
+    assert box.status() == ("stopped", None)
+    info = box.start()
+    try:
+        assert box.status() == ("running", info)
+        assert info.endpoint.startswith("http://127.0.0.1:")
+        assert box.start() == info  # idempotent: the running one is returned
+        recorded = json.loads((tmp_path / "state/sandbox.json").read_text())
+        assert recorded["pid"] == info.pid and recorded["port"] == info.port
+        s3 = boto3.client("s3", **Target("ap-northeast-2", info.endpoint).boto3_kwargs())
+        s3.create_bucket(Bucket="popcorn-reset-check", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+        (box.data_dir / "tfdata").mkdir(parents=True)
+        box.reset()
+        assert s3.list_buckets()["Buckets"] == []
+        assert not box.data_dir.exists()
+    finally:
+        assert box.stop() is True
+    assert box.status() == ("stopped", None)
+    assert not healthy(info.endpoint, timeout=0.5)
+    assert box.stop() is False
+
+
+def test_stale_pid_file_is_cleaned_up_and_never_kills_a_stranger(tmp_path: Path) -> None:
+    box = Sandbox(tmp_path / "state")
+    box.state_dir.mkdir(parents=True)
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        box.state_file.write_text(json.dumps({"pid": stranger.pid, "port": 1, "started": time.time()}))
+        state, info = box.status()
+        assert state == "stale" and info is not None and info.pid == stranger.pid
+        with pytest.raises(PopcornError, match="stale pid file"):
+            box.require()
+        box.stop()  # forgets the file, must not signal the unrelated process
+        assert stranger.poll() is None
+        assert not box.state_file.exists()
+    finally:
+        stranger.kill()
+    box.state_file.write_text("{not json")
+    assert box.status()[0] == "stale"
+    info = box.start()
+    try:
+        assert box.status() == ("running", info)
+    finally:
+        box.stop()
+
+
+def test_require_when_stopped_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(PopcornError) as err:
+        Sandbox(tmp_path).require()
+    assert err.value.line() == "the sandbox is not running — start it with: popcornctl sandbox start"
+
+
+def test_real_target_refuses_a_leaked_sandbox_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5000")
+    with pytest.raises(PopcornError, match="AWS_ENDPOINT_URL_S3 points at a local emulator"):
+        Target("ap-northeast-2").env()
+    sandbox_env = Target("ap-northeast-2", "http://127.0.0.1:6000").env()
+    assert sandbox_env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:6000"
+    assert "AWS_ENDPOINT_URL_S3" not in sandbox_env  # the sandbox wins, consistently for every service
+    assert os.environ["AWS_ENDPOINT_URL_S3"] == "http://127.0.0.1:5000"  # caller's env untouched
