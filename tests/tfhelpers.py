@@ -26,7 +26,7 @@ def terraform_dirs(root: Path = REPO) -> list[Path]:
     return found
 
 
-def resources(plan: Mapping[str, Any], type: str | None = None) -> list[dict[str, Any]]:  # noqa: A002
+def resources(plan: Mapping[str, Any], type: str | None = None) -> list[dict[str, Any]]:
     """Resources the plan will have after apply: address, type, name, module_address, values (``after``)."""
     out = []
     for rc in plan.get("resource_changes", []):
