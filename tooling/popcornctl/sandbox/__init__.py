@@ -49,7 +49,7 @@ class SandboxInfo:
 def healthy(endpoint: str, timeout: float = 2.0) -> bool:
     """True when the emulator at ``endpoint`` answers its management API."""
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=timeout) as resp:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=timeout) as resp:
             return bool(resp.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
