@@ -55,7 +55,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_age(age: timedelta | None) -> str:
-    """``45s``, ``12m 3s``, ``3h 12m``, ``2d 4h``; ``?`` when unknown."""
+    """``45s``, ``12m 3s``, ``15m``, ``3h 12m``, ``2d 4h``; ``?`` when unknown."""
     if age is None:
         return "?"
     seconds = max(0, int(age.total_seconds()))
@@ -63,11 +63,11 @@ def format_age(age: timedelta | None) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return f"{days}d {hours}h" if hours else f"{days}d"
     if hours:
-        return f"{hours}h {minutes}m"
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     if minutes:
-        return f"{minutes}m {secs}s"
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
     return f"{secs}s"
 
 
@@ -128,6 +128,7 @@ class HeldLock:
     problem: str | None = None  # why it is unreadable
     created_from: str | None = None  # "info" or "s3-last-modified"
     etag: str | None = None  # S3 only: the lockfile's ETag when read
+    region: str = ""  # the region it was read in (the backend's), where a release must go too
     # DynamoDB only: the ``Info`` attribute value exactly as read ({"S": "..."}), for the condition.
     attribute: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
@@ -188,6 +189,7 @@ def build_lock(
     attribute: Mapping[str, Any] | None = None,
     fallback_created: datetime | None = None,
     problem: str | None = None,
+    region: str = "",
 ) -> HeldLock:
     """Parse a stored lock's Info JSON into a :class:`HeldLock`; malformed JSON gives ``unreadable``."""
     data: Any = None
@@ -206,7 +208,7 @@ def build_lock(
         return HeldLock(
             stack=stack, where=where, container=container, key=key, raw=raw, lock_id=unreadable_id(raw),
             unreadable=True, problem=problem, created=created, age=age_at(created, now),
-            created_from="s3-last-modified" if created else None, etag=etag, attribute=attribute,
+            created_from="s3-last-modified" if created else None, etag=etag, attribute=attribute, region=region,
         )
 
     def text(name: str) -> str | None:
@@ -221,7 +223,7 @@ def build_lock(
         stack=stack, where=where, container=container, key=key, raw=raw, lock_id=str(data["ID"]),
         operation=text("Operation"), who=text("Who"), version=text("Version"), created=created,
         age=age_at(created, now), path=text("Path"), info=text("Info"), created_from=created_from,
-        etag=etag, attribute=attribute,
+        etag=etag, attribute=attribute, region=region,
     )
 
 

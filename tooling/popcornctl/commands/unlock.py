@@ -1,0 +1,357 @@
+"""``popcornctl unlock``: list the Terraform state locks held on stacks, and release a stale one safely.
+
+Exit codes:
+
+- 0 — listed (including "nothing held"), or released and confirmed gone (or it was already gone).
+- 1 — nothing released because the user declined, or because the lock changed between listing and
+  release (another run re-took it: the conditional delete refused, as it must).
+- 2 — refused or impossible: bad arguments; ``--lock-id`` not held; no terminal to ask on and no
+  ``--yes``; a lock younger than ``--older-than`` (or of unknown age) without ``--force`` — a young lock
+  is most likely a colleague's live apply, so this is a refusal of a destructive action in doubt, the same
+  class as the no-TTY refusal; missing table/bucket, no permission, emulator down. Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from popcornctl.console import make_console, print_json
+from popcornctl.errors import PopcornError
+from popcornctl.locks import (
+    HeldLock,
+    ReleaseResult,
+    append_audit,
+    audit_path,
+    audit_record,
+    format_age,
+    is_young,
+    local_user,
+    parse_duration,
+    read_locks,
+    release,
+    release_via_terraform,
+)
+from popcornctl.runtime import Runtime
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from popcornctl.locks.release import BeforeDelete
+
+DEFAULT_OLDER_THAN = "15m"
+
+
+def _interactive() -> bool:
+    """True when there is a terminal to ask on (tests patch this)."""
+    return sys.stdin.isatty()
+
+
+def _confirm(console: Console, question: str) -> bool:
+    from rich.prompt import Confirm
+
+    try:
+        return bool(Confirm.ask(question, console=console, default=False))
+    except EOFError:  # the terminal closed: no answer is a no
+        return False
+
+
+def _choose(console: Console, groups: Sequence[list[HeldLock]]) -> list[HeldLock] | None:
+    from rich.prompt import IntPrompt
+
+    choices = [str(n) for n in range(len(groups) + 1)]
+    try:
+        answer = IntPrompt.ask(
+            f"Release which lock? [1-{len(groups)}, 0 for none]", console=console, choices=choices,
+            show_choices=False, default=0,
+        )
+    except EOFError:
+        return None
+    return None if answer == 0 else list(groups[answer - 1])
+
+
+def _stacks(rt: Runtime, env: str | None, stack: str | None, all_stacks: bool) -> list[str] | None:
+    chosen = [flag for flag, on in (("--env", env), ("--stack", stack), ("--all", all_stacks)) if on]
+    if len(chosen) != 1:
+        said = " and ".join(chosen) if chosen else "none of them"
+        raise PopcornError(
+            f"say which stacks to look at: exactly one of --env, --stack, --all (got {said})",
+            "e.g. popcornctl unlock --env dev",
+        )
+    if all_stacks:
+        return None
+    graph = rt.graph
+    if env is not None:
+        environment = rt.config.environment(env)
+        return sorted(graph.closure([environment.stack]))
+    path = (stack or "").strip("/")
+    if path not in graph.stacks:
+        raise PopcornError(f"unknown stack {stack!r}", f"use one of: {', '.join(sorted(graph.stacks))}")
+    return [path]
+
+
+def _groups(locks: Sequence[HeldLock]) -> list[list[HeldLock]]:
+    """Locks grouped by (stack, lock ID): a killed run with both places configured is one group of two."""
+    grouped: dict[tuple[str, str], list[HeldLock]] = {}
+    for lock in locks:
+        grouped.setdefault((lock.stack, lock.lock_id), []).append(lock)
+    return list(grouped.values())
+
+
+def _created(lock: HeldLock) -> str:
+    if lock.created is None:
+        return "?"
+    text = lock.created.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return text + (" (s3 mtime)" if lock.created_from == "s3-last-modified" else "")
+
+
+def _table(console: Console, locks: Sequence[HeldLock], older_than: timedelta, numbered: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold")
+    columns = (["#"] if numbered else []) + [
+        "stack", "where", "lock id", "operation", "who", "version", "created", "age",
+    ]
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    index = {id(lock): n for n, group in enumerate(_groups(locks), 1) for lock in group}
+    for lock in locks:
+        age_style = "yellow" if is_young(lock, older_than) else "green"
+        operation = "[red]unreadable[/red]" if lock.unreadable else escape(lock.short_operation)
+        row = [
+            escape(lock.stack), lock.where, escape(lock.lock_id), operation, escape(lock.holder),
+            escape(lock.version or "?"), _created(lock), f"[{age_style}]{format_age(lock.age)}[/{age_style}]",
+        ]
+        table.add_row(*([str(index[id(lock)])] if numbered else []), *row)
+    console.print(table)
+    for lock in locks:
+        if lock.unreadable:
+            raw = lock.raw if len(lock.raw) <= 200 else lock.raw[:200] + "…"
+            console.print(
+                f"[red]unreadable[/red] {escape(lock.location)}: {escape(lock.problem or '')}; "
+                f"stored Info: {escape(raw)!r}"
+            )
+
+
+def _show(console: Console, group: Sequence[HeldLock]) -> None:
+    from rich.markup import escape
+
+    first = group[0]
+    console.print(f"[bold]lock {escape(first.lock_id)}[/bold] on [bold]{escape(first.stack)}[/bold]")
+    for lock in group:
+        console.print(f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""))
+    if first.unreadable:
+        console.print(f"  [red]unreadable[/red]: {escape(first.problem or '')}")
+        console.print(f"  stored:    {escape(first.raw)!r}")
+    else:
+        console.print(f"  operation: {escape(first.operation or '?')}")
+        console.print(f"  who:       {escape(first.holder)}")
+        console.print(f"  version:   {escape(first.version or '?')}")
+    console.print(f"  created:   {_created(first)} ({format_age(first.age)} ago)")
+
+
+def _select(
+    rt: Runtime,
+    console: Console,
+    locks: Sequence[HeldLock],
+    lock_id: str | None,
+    yes: bool,
+    where_text: str,
+    min_age: timedelta,
+    force: bool,
+) -> list[HeldLock] | None:
+    """The group of locks to release, or None when only listing was asked for (or nothing chosen)."""
+    groups = _groups(locks)
+    if lock_id is not None:
+        chosen = [lock for lock in locks if lock.lock_id == lock_id]
+        if not chosen:
+            held = ", ".join(sorted({lock.lock_id for lock in locks})) or "none"
+            raise PopcornError(
+                f"no lock with ID {lock_id} is held on {where_text} (held: {held})",
+                "it may have been released already; run popcornctl unlock without --lock-id to list",
+            )
+        if len({lock.stack for lock in chosen}) > 1:
+            raise PopcornError(
+                f"lock ID {lock_id} is held on several stacks ({', '.join(sorted({c.stack for c in chosen}))})",
+                "narrow it down with --stack",
+            )
+        return chosen
+    if yes:
+        if len(groups) == 1:
+            return groups[0]
+        raise PopcornError(
+            f"{len(groups)} locks are held; --yes without --lock-id would have to guess which to release",
+            "pass --lock-id ID (see the table above)",
+        )
+    if not _interactive() or rt.settings.output == "json":
+        return None  # listing only
+    if len(groups) == 1:
+        if is_young(groups[0][0], min_age) and not force:
+            console.print(
+                f"the lock is younger than --older-than {format_age(min_age)} (or of unknown age), so it is not "
+                "offered for release; add --force if you are sure no run is going"
+            )
+            return None
+        return groups[0]  # shown and confirmed by _release_group
+    return _choose(console, groups)
+
+
+def _target_line(rt: Runtime) -> tuple[str, str]:
+    """(the one-line target description, who is releasing: the caller identity ARN)."""
+    ident = rt.clients.caller_identity()
+    return rt.target.describe(ident["account"]), ident["arn"]
+
+
+def unlock(
+    rt: Runtime,
+    *,
+    env: str | None = None,
+    stack: str | None = None,
+    all_stacks: bool = False,
+    lock_id: str | None = None,
+    older_than: str = DEFAULT_OLDER_THAN,
+    force: bool = False,
+    yes: bool = False,
+    via_terraform: bool = False,
+    before_delete: BeforeDelete | None = None,
+) -> int:
+    """List the locks held on the chosen stacks; release one (after showing it and asking)."""
+    min_age = parse_duration(older_than)
+    stacks = _stacks(rt, env, stack, all_stacks)
+    json_out = rt.settings.output == "json"
+    console = make_console(rt.settings, stderr=json_out)
+    where_text = "every stack" if stacks is None else ", ".join(stacks)
+    target, caller = _target_line(rt)
+    backend = rt.config.backend
+    locks = read_locks(rt.clients, backend, stacks)
+    if not json_out:
+        console.print(f"target: {target}")
+    if not locks:
+        if lock_id is not None:
+            raise PopcornError(
+                f"no lock with ID {lock_id} is held on {where_text} (no locks at all)",
+                "it may have been released already",
+            )
+        if json_out:
+            print_json({"target": target, "stacks": stacks, "locks": []})
+        else:
+            console.print(f"no state locks held on {where_text}")
+        return 0
+    numbered = lock_id is None and not yes and len(_groups(locks)) > 1
+    if json_out:
+        if lock_id is None and not yes:
+            print_json({"target": target, "stacks": stacks, "locks": [lock.to_json() for lock in locks]})
+            return 0
+    else:
+        _table(console, locks, min_age, numbered)
+    group = _select(rt, console, locks, lock_id, yes, where_text, min_age, force)
+    if group is None:
+        if not json_out:
+            console.print("nothing released (to release one: add --lock-id ID; --yes to skip the question)")
+        return 0
+    return _release_group(
+        rt, console, group, min_age=min_age, force=force, yes=yes, via_terraform=via_terraform,
+        target=target, caller=caller, before_delete=before_delete,
+    )
+
+
+def _release_group(
+    rt: Runtime,
+    console: Console,
+    group: list[HeldLock],
+    *,
+    min_age: timedelta,
+    force: bool,
+    yes: bool,
+    via_terraform: bool,
+    target: str,
+    caller: str,
+    before_delete: BeforeDelete | None,
+) -> int:
+    first = group[0]
+    json_out = rt.settings.output == "json"
+    young = [lock for lock in group if is_young(lock, min_age)]
+    if young and not force:
+        age = format_age(young[0].age)
+        why = "its age is unknown" if young[0].age is None else f"it is {age} old"
+        raise PopcornError(
+            f"refusing to release lock {first.lock_id} on {first.stack}: {why}, younger than --older-than "
+            f"{format_age(min_age)} (likely a live run by {first.holder})",
+            "make sure no run is still going, then add --force (or wait)",
+        )
+    if not json_out or not yes:
+        _show(console, group)
+    if not yes:
+        if not _interactive():
+            raise PopcornError(
+                f"refusing to release lock {first.lock_id} on {first.stack}: no terminal to ask for confirmation",
+                "re-run with --yes to confirm non-interactively",
+            )
+        places = " and ".join(lock.where for lock in group)
+        if not _confirm(console, f"Release lock {first.lock_id} ({places}) on {first.stack}?"):
+            console.print("not released")
+            return 1
+    if via_terraform:
+        stack = rt.graph.stacks.get(first.stack)
+        if stack is None:
+            raise PopcornError(
+                f"--via-terraform needs the stack directory of {first.stack}, which is not in this repository",
+                "release it without --via-terraform",
+            )
+        results, _ = release_via_terraform(
+            rt.engine, stack.directory, group, rt.clients, rt.config.backend, env=rt.stack_env(stack.slug)
+        )
+    else:
+        # Terraform's own order: the S3 lockfile first, then the DynamoDB item.
+        ordered = sorted(group, key=lambda lock: 0 if lock.where == "s3" else 1)
+        results = [release(rt.clients, lock, before_delete=before_delete) for lock in ordered]
+    return _report(rt, console, results, target=target, caller=caller)
+
+
+def _report(rt: Runtime, console: Console, results: Sequence[ReleaseResult], *, target: str, caller: str) -> int:
+    from rich.markup import escape
+
+    state_dir = rt.settings.state_dir
+    records: list[dict[str, Any]] = []
+    for result in results:
+        lock = result.lock
+        if result.outcome == "released":
+            record = audit_record(result, released_by=caller, target=target)
+            append_audit(state_dir, record)
+            records.append(record)
+            console.print(
+                f"[green]released[/green] {escape(lock.location)} (lock {escape(lock.lock_id)}, held by "
+                f"{escape(lock.holder)} for {format_age(lock.age)}) — confirmed gone"
+            )
+            if result.now_held is not None:
+                console.print(
+                    f"[yellow]note[/yellow]: a new lock {escape(result.now_held.lock_id)} was taken since, by "
+                    f"{escape(result.now_held.holder)}"
+                )
+        elif result.outcome == "already-gone":
+            console.print(f"{escape(lock.location)}: already released by someone else — nothing deleted")
+        else:
+            now = result.now_held
+            holder = f" (now lock {escape(now.lock_id)} held by {escape(now.holder)})" if now else ""
+            console.print(
+                f"[red]not released[/red] {escape(lock.location)}: the lock changed since it was shown{holder} "
+                "— nothing deleted; run popcornctl unlock again to see the current lock"
+            )
+    changed = any(r.outcome == "changed" for r in results)
+    if records:
+        console.print(f"recorded in {audit_path(state_dir)} (released by {escape(caller)}, {local_user()})")
+    if rt.settings.output == "json":
+        print_json({
+            "target": target,
+            "results": [
+                {"outcome": r.outcome, "method": r.method, "lock": r.lock.to_json(),
+                 "now_held": r.now_held.to_json() if r.now_held else None}
+                for r in results
+            ],
+            "audit": records,
+            "audit_file": str(audit_path(state_dir)),
+        })
+    return 1 if changed else 0
