@@ -1,0 +1,5 @@
+variable "enable_waf" {
+  description = "Passed to the module: create and associate the WAFv2 web ACL."
+  type        = bool
+  default     = true
+}
