@@ -1,0 +1,23 @@
+terraform {
+  required_version = ">= 1.11"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}
+
+provider "aws" {
+  region = "ap-northeast-2"
+
+  default_tags {
+    tags = {
+      Project     = "popcorn"
+      Environment = "example"
+      ManagedBy   = "terraform"
+      Module      = "ecs"
+    }
+  }
+}

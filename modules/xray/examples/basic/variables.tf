@@ -1,0 +1,23 @@
+variable "name" {
+  description = "Name prefix of the example."
+  type        = string
+  default     = "popcorn-xray-ex"
+}
+
+variable "enable_sampling_rules" {
+  description = "Sampling rules (false in the sandbox: the emulator returns 404)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_groups" {
+  description = "Groups (false in the sandbox: the emulator returns 404)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_encryption_config" {
+  description = "KMS encryption of trace data."
+  type        = bool
+  default     = true
+}
