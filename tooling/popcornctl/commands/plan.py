@@ -1,0 +1,40 @@
+"""``popcornctl plan ENV``: plan every stack ENV needs without applying; plan JSON per stack + combined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from popcornctl.runtime import Runtime
+
+
+def plan(
+    rt: Runtime,
+    *,
+    env: str,
+    only: list[str],
+    exclude: list[str],
+    targets: list[str],
+    parallelism: int | None,
+    fail_fast: bool,
+    out_dir: Path | None,
+    retries: int,
+    retry_delay: float,
+    report_file: Path | None,
+) -> int:
+    """Plan ENV's stacks; stacks whose dependencies are not applied yet are reported "waiting", not failed."""
+    from popcornctl.orchestrate import RunOptions, execute
+
+    options = RunOptions(
+        command="plan",
+        env=env,
+        only=tuple(only),
+        exclude=tuple(exclude),
+        targets=tuple(targets),
+        parallelism=parallelism,
+        fail_fast=fail_fast,
+        attempts=retries,
+        retry_delay=retry_delay,
+        out_dir=out_dir.resolve() if out_dir else None,
+        report_file=report_file,
+    )
+    return execute(rt, options)

@@ -1,0 +1,57 @@
+"""The orchestrate room: ``popcornctl up`` / ``plan`` / ``down`` over the stack graph.
+
+Public API (cheap to import: Rich, boto3 and Terraform load only when a run starts):
+
+- :class:`RunOptions` — what the run was asked to do; :class:`Runner` ``(rt, options, view=, confirmer=, gate=,
+  probe=, engine=, before_apply=)`` — ``prepare()`` (selection + checks, usage errors raise PopcornError) and
+  ``run() -> RunReport``.
+- :func:`execute` — what the command modules call: pick the view and confirmer, run, print the summary table
+  (or the JSON report with ``--output json``), return the exit code (0 ok, 1 a stack failed or was blocked).
+- Modules: :mod:`.select` (stacks and order), :mod:`.runner` (scheduling, per-stack pipeline),
+  :mod:`.bootstrap` (local state → S3 migration), :mod:`.fingerprint` (auto-init), :mod:`.retry` (THE table of
+  transient errors), :mod:`.summary` (change summary, deletion protection), :mod:`.gate` (policy adapter),
+  :mod:`.lockinfo` (locks adapter), :mod:`.confirm`, :mod:`.view`, :mod:`.report` (JSON schema),
+  :mod:`.combined` (combined plan JSON).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from popcornctl.orchestrate.runner import Runner, RunOptions, terminal_is_interactive
+
+if TYPE_CHECKING:
+    from popcornctl.orchestrate.confirm import Confirmer
+    from popcornctl.runtime import Runtime
+
+__all__ = ["RunOptions", "Runner", "execute", "terminal_is_interactive"]
+
+
+def execute(rt: Runtime, options: RunOptions, *, confirmer: Confirmer | None = None) -> int:
+    """Run ``options`` with the terminal UI (live view on a TTY, lines otherwise) and print the report."""
+    import sys
+
+    from popcornctl.console import make_console, print_json
+    from popcornctl.orchestrate.report import render_table
+    from popcornctl.orchestrate.view import ConsoleView
+
+    json_out = rt.settings.output == "json"
+    console = make_console(rt.settings, stderr=json_out)
+    live = not json_out and sys.stdout.isatty() and not rt.settings.verbose
+    runner = Runner(rt, options, view=ConsoleView(console, live=live), confirmer=confirmer)
+    selection = runner.prepare()
+    console.print(
+        f"popcornctl {options.command} {options.env}: {rt.target.describe()} — stacks: {', '.join(selection.stacks)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    report = runner.run()
+    if json_out:
+        print_json(report.as_dict())
+    else:
+        render_table(console, report)
+        if report.combined_plan is not None:
+            console.print(f"plans written to {options.out_dir} (combined: {report.combined_plan})", highlight=False)
+        if options.report_file is not None:
+            console.print(f"report written to {options.report_file}", highlight=False)
+    return report.exit_code

@@ -1,0 +1,152 @@
+"""The policy gate: the ONE place the runner talks to the policy room (``popcornctl.policy``).
+
+The policy room exposes ``evaluate_plan(plan, *, root, env, run_checkov, plan_path) -> Report`` with
+``Report.blocking(fail_on)``; :func:`policy_gate` calls it and turns the report into a
+:class:`GateOutcome` the runner and the run report understand. A gate that cannot run fails *closed*
+(Atlantis users' complaint: "0 tests" passing silently): the stack is blocked with the reason, and only
+``--skip-policy --reason ...`` (recorded in the report) gets past it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from popcornctl.errors import PopcornError
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class GateFinding:
+    """One policy finding as the run report shows it."""
+
+    policy: str
+    severity: str
+    address: str
+    title: str
+    waived: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "policy": self.policy,
+            "severity": self.severity,
+            "address": self.address,
+            "title": self.title,
+            "waived": self.waived,
+        }
+
+
+@dataclass
+class GateOutcome:
+    """What the gate decided for one stack's plan."""
+
+    status: str  # passed | blocked | skipped | unavailable | not-run
+    findings: list[GateFinding] = field(default_factory=list)
+    blocking: list[GateFinding] = field(default_factory=list)
+    reason: str | None = None  # the --skip-policy reason, or why the gate could not run
+    fail_on: str = "high"
+
+    @property
+    def stops(self) -> bool:
+        """True when the stack must not be applied."""
+        return self.status in ("blocked", "unavailable")
+
+    def counts(self) -> dict[str, int]:
+        """Unwaived findings per severity."""
+        counter = Counter(f.severity for f in self.findings if not f.waived)
+        return {s: counter[s] for s in (*SEVERITIES, "unrated") if counter.get(s)}
+
+    def short(self) -> str:
+        """``2 (1 high, 1 low)`` / ``skipped: <reason>`` / ``0`` for the summary table."""
+        if self.status == "skipped":
+            return f"skipped: {self.reason}"
+        if self.status == "unavailable":
+            return "gate unavailable"
+        if self.status == "not-run":
+            return "-"
+        counts = self.counts()
+        total = sum(counts.values())
+        if not total:
+            return "0"
+        return f"{total} ({', '.join(f'{n} {s}' for s, n in counts.items())})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for the run report."""
+        return {
+            "status": self.status,
+            "fail_on": self.fail_on,
+            "counts": self.counts(),
+            "findings": [f.as_dict() for f in self.findings],
+            "blocking": [f.as_dict() for f in self.blocking],
+            "reason": self.reason,
+        }
+
+
+# (plan, stack folder, env, run_checkov, plan JSON path, fail_on) -> outcome; tests substitute their own.
+GateFunction = Callable[[Mapping[str, Any], Path, "str | None", bool, "Path | None", str], GateOutcome]
+
+
+def _text(obj: Any, *names: str) -> str:
+    for name in names:
+        value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+        if value is not None:
+            return str(getattr(value, "value", value))
+    return "?"
+
+
+def _finding(obj: Any) -> GateFinding:
+    waived = obj.get("waived") if isinstance(obj, Mapping) else getattr(obj, "waived", False)
+    return GateFinding(
+        policy=_text(obj, "policy_id", "id", "check_id", "policy"),
+        severity=_text(obj, "severity").lower(),
+        address=_text(obj, "address", "resource", "resource_address"),
+        title=_text(obj, "title", "check_name", "message", "name"),
+        waived=bool(waived),
+    )
+
+
+def _load_evaluate() -> Callable[..., Any] | None:
+    """The policy room's ``evaluate_plan`` (None when it cannot be imported: the gate then fails closed)."""
+    try:
+        from popcornctl.policy import evaluate_plan
+    except ImportError:
+        return None
+    return evaluate_plan
+
+
+def policy_gate(
+    plan: Mapping[str, Any],
+    root: Path,
+    env: str | None,
+    run_checkov: bool,
+    plan_path: Path | None,
+    fail_on: str,
+) -> GateOutcome:
+    """Evaluate one stack's plan with the policy room; block at or above ``fail_on``.
+
+    ``root`` is the stack's folder (file:line mapping, Checkov enrichment); ``plan_path`` the plan JSON file.
+    """
+    evaluate = _load_evaluate()
+    if evaluate is None:
+        return GateOutcome(
+            status="unavailable",
+            reason="the policy engine (popcornctl.policy) is not installed, so the gate cannot run",
+            fail_on=fail_on,
+        )
+    try:
+        report = evaluate(dict(plan), root=root, env=env, run_checkov=run_checkov, plan_path=plan_path)
+    except PopcornError as exc:
+        return GateOutcome(status="unavailable", reason=f"policy evaluation failed: {exc.line()}", fail_on=fail_on)
+    findings = [_finding(f) for f in (getattr(report, "findings", None) or [])]
+    blocking = [_finding(f) for f in report.blocking(fail_on)]
+    return GateOutcome(
+        status="blocked" if blocking else "passed",
+        findings=findings,
+        blocking=blocking,
+        fail_on=fail_on,
+    )
