@@ -9,6 +9,7 @@ The policy room exposes ``evaluate_plan(plan, *, root, env, run_checkov, plan_pa
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -110,6 +111,17 @@ def _finding(obj: Any) -> GateFinding:
     )
 
 
+SANDBOX_WAIVERS = Path("policies") / "sandbox-waivers.toml"
+
+
+def gate_for(repo: Path, *, sandbox: bool) -> GateFunction:
+    """The gate of a run: sandbox runs add the repository's sandbox waivers (never real runs)."""
+    waivers = repo / SANDBOX_WAIVERS
+    if not sandbox or not waivers.is_file():
+        return policy_gate
+    return functools.partial(policy_gate, extra_waivers=(waivers,))
+
+
 def _load_evaluate() -> Callable[..., Any] | None:
     """The policy room's ``evaluate_plan`` (None when it cannot be imported: the gate then fails closed)."""
     try:
@@ -126,10 +138,13 @@ def policy_gate(
     run_checkov: bool,
     plan_path: Path | None,
     fail_on: str,
+    *,
+    extra_waivers: tuple[Path, ...] = (),
 ) -> GateOutcome:
     """Evaluate one stack's plan with the policy room; block at or above ``fail_on``.
 
-    ``root`` is the stack's folder (file:line mapping, Checkov enrichment); ``plan_path`` the plan JSON file.
+    ``root`` is the stack's folder (file:line mapping, Checkov enrichment); ``plan_path`` the plan JSON file;
+    ``extra_waivers`` are added to the repository's waivers (sandbox runs: ``policies/sandbox-waivers.toml``).
     """
     evaluate = _load_evaluate()
     if evaluate is None:
@@ -139,7 +154,9 @@ def policy_gate(
             fail_on=fail_on,
         )
     try:
-        report = evaluate(dict(plan), root=root, env=env, run_checkov=run_checkov, plan_path=plan_path)
+        report = evaluate(
+            dict(plan), root=root, env=env, run_checkov=run_checkov, plan_path=plan_path, extra_waivers=extra_waivers
+        )
     except PopcornError as exc:
         return GateOutcome(status="unavailable", reason=f"policy evaluation failed: {exc.line()}", fail_on=fail_on)
     findings = [_finding(f) for f in (getattr(report, "findings", None) or [])]

@@ -1,0 +1,175 @@
+"""``popcornctl policy-check``: our policies plus Checkov on plans (or configuration), one report, one verdict.
+
+Three ways in: plan JSON files (one stack's, or a combined plan), ``--env ENV`` (plan the environment's
+stack first, with ``--sandbox`` against the emulator), or a directory (static scan). Exit 0 pass,
+1 findings at or above ``--fail-on`` (or a policy error, or an expired waiver), 2 input error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from popcornctl.console import make_console
+from popcornctl.errors import PopcornError
+from popcornctl.runtime import Runtime
+
+if TYPE_CHECKING:
+    from popcornctl.policy.plan import PlanInput
+
+FORMATS = ("table", "json", "sarif", "junit")
+FAIL_ON = ("critical", "high", "medium", "low")
+SANDBOX_WAIVERS = "sandbox-waivers.toml"
+
+
+# -- planning for --env: the lead swaps this for the orchestrator's planner (popcornctl.orchestrate) --
+def plan_environment_stack(rt: Runtime, env_name: str) -> PlanInput:
+    """Plan ENV's stack (``envs/ENV``) to a saved plan and return it as a :class:`PlanInput`.
+
+    One stack only: the stacks it depends on (bootstrap, global/*) must already be applied, since their
+    remote state is read. In the sandbox, the environment's ``sandbox_var_file`` is added. The saved plan and
+    its JSON live in the state directory (``policy-plans/``), never in the source tree.
+    """
+    import json
+
+    from popcornctl.engine import TerraformFailed
+    from popcornctl.policy.plan import PlanInput, validate_plan
+
+    environment = rt.config.environment(env_name)
+    stack = environment.stack.strip("/")
+    stack_dir = rt.root / stack
+    if not stack_dir.is_dir() or not any(stack_dir.glob("*.tf")):
+        raise PopcornError(f"environment {env_name}'s stack {stack}/ has no .tf files", "create the stack first")
+    slug = stack.replace("/", "-")
+    sandbox = rt.target.is_sandbox
+    engine = rt.engine
+    tf_env = rt.stack_env(slug)
+    err = make_console(rt.settings, stderr=True)
+    err.print(f"policy-check: planning {stack} on {rt.target.describe()} …")
+    res = engine.init(stack_dir, backend=True, backend_config=rt.config.backend.backend_config(stack), env=tf_env)
+    if not res.ok:
+        raise TerraformFailed(f"terraform init failed in {stack}", res)
+    var_files: list[Path] = []
+    if sandbox and environment.sandbox_var_file:
+        var_file = stack_dir / environment.sandbox_var_file
+        if not var_file.is_file():
+            raise PopcornError(f"{var_file} does not exist", f"create it (sandbox profile of {env_name})")
+        var_files.append(var_file)
+    out_dir = rt.settings.ensure_state_dir() / "policy-plans"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan_file = out_dir / f"{slug}{'-sandbox' if sandbox else ''}.tfplan"
+    res = engine.plan(stack_dir, plan_file, var_files=var_files, env=tf_env)
+    if not res.ok:
+        raise TerraformFailed(f"terraform plan failed in {stack}", res)
+    plan = engine.show_json(stack_dir, plan_file, env=tf_env)
+    json_path = plan_file.with_suffix(".json")
+    json_path.write_text(json.dumps(plan), encoding="utf-8")
+    where = "sandbox" if sandbox else "AWS"
+    return PlanInput(
+        source=f"{stack} (planned against {where})",
+        plan=validate_plan(plan, str(json_path)),
+        stack=stack,
+        root=stack_dir,
+        plan_path=json_path,
+    )
+
+
+# -- the command -------------------------------------------------------------------------------------
+def _write_atomically(path: Path, text: str) -> None:
+    path = path.expanduser()
+    if path.parent and not path.parent.is_dir():
+        raise PopcornError(f"cannot write {path}: {path.parent} does not exist", "create the folder first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def policy_check(
+    rt: Runtime,
+    *,
+    inputs: list[Path],
+    env: str | None = None,
+    fmt: str | None = None,
+    output_file: Path | None = None,
+    fail_on: str = "high",
+    run_checkov: bool = True,
+    waivers: Path | None = None,
+    root: Path | None = None,
+) -> int:
+    """Run the gate and print/write the report; returns the exit code (0 pass, 1 blocked)."""
+    from popcornctl.policy import evaluate_directory, evaluate_inputs, prepare, read_plan_file
+    from popcornctl.policy.gate import detect_root
+    from popcornctl.policy.plan import normalise_env
+    from popcornctl.policy.reporters import print_table, render
+
+    fmt = fmt or ("json" if rt.settings.output == "json" else "table")
+    if fmt not in FORMATS:
+        raise PopcornError(f"--format {fmt!r} is not a format", f"use one of: {', '.join(FORMATS)}")
+    if fail_on not in FAIL_ON:
+        raise PopcornError(f"--fail-on {fail_on!r} is not a severity", f"use one of: {', '.join(FAIL_ON)}")
+    if root is not None and not root.is_dir():
+        raise PopcornError(f"--root {root} is not a folder", "pass the stack folder the plan was made from")
+    directories = [p for p in inputs if p.is_dir()]
+    if directories and len(inputs) > 1:
+        raise PopcornError("a directory cannot be checked together with other inputs", "pass one folder alone")
+    if not inputs and not env:
+        raise PopcornError("nothing to check", "pass PLAN.json files, a Terraform folder, or --env ENV")
+    repo = rt.root
+    # Against the sandbox, what the sandbox profile switches off on purpose is waived (policies/sandbox-waivers.toml).
+    sandbox_waivers = repo / "policies" / SANDBOX_WAIVERS
+    planning_in_sandbox = not inputs and env is not None and rt.sandbox
+    extra = [sandbox_waivers] if planning_in_sandbox and sandbox_waivers.is_file() else []
+    setup = prepare(repo, waivers_path=waivers, extra_waivers=extra)
+    wanted_env = normalise_env(env) if env else None
+    if directories:
+        report = evaluate_directory(directories[0], setup, env=wanted_env, run_checkov=run_checkov)
+    else:
+        if inputs:
+            plans: list[PlanInput] = []
+            empty: list[str] = []
+            for path in inputs:
+                items = read_plan_file(path)
+                if not items:
+                    empty.append(f"{path} is a combined plan with no stack plans in it: nothing was evaluated")
+                for item in items:
+                    if root is not None:
+                        item.root = root
+                    elif item.stack and (repo / item.stack).is_dir():
+                        item.root = repo / item.stack
+                    else:
+                        item.root = detect_root(item.plan, repo, path.parent)
+                    if item.stack is None and item.root is not None:
+                        try:
+                            item.stack = item.root.resolve().relative_to(repo.resolve()).as_posix()
+                        except ValueError:
+                            item.stack = None
+                    plans.append(item)
+        else:
+            assert env is not None
+            empty = []
+            plans = [plan_environment_stack(rt, env)]
+        report = evaluate_inputs(plans, setup, env=wanted_env, run_checkov=run_checkov)
+        report.warnings.extend(empty)
+    code = report.exit_code(fail_on)
+    if output_file is not None:
+        _write_atomically(output_file, render(report, fmt, fail_on))
+        blocking = len(report.blocking(fail_on))
+        verdict = f"FAIL ({blocking} blocking at --fail-on {fail_on})" if code else "PASS"
+        sys.stderr.write(f"policy-check: {verdict}; {fmt} report written to {output_file}\n")
+    elif fmt == "table":
+        console = make_console(rt.settings)
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            console.width = 160  # CI logs: no terminal to fit, and wrapped addresses are hard to read
+        print_table(report, fail_on, console)
+    else:
+        sys.stdout.write(render(report, fmt, fail_on))
+        sys.stdout.flush()
+    return code

@@ -1,0 +1,201 @@
+"""Checkov, offline, on the same plan (or directory), merged into our report with our own severities.
+
+Checkov runs as a child process (``python -m checkov.main``, or the ``checkov`` program when the module
+is not importable) with ``--skip-download``, ``BC_SKIP_MAPPING=TRUE`` and
+``CKV_SKIP_PACKAGE_UPDATE_CHECK=true``: nothing leaves the machine, and severities come back null.
+:func:`start_plan_scan` starts it and returns at once, so the caller runs our engine meanwhile.
+
+Severities come from ``policies/checkov.toml`` (repository-owned): ``[CKV_AWS_17] severity = "critical"``,
+optionally ``equivalent = "POP-RDS-002"``. A Checkov failure on an address that the equivalent policy of
+ours evaluated is folded into our finding (listed under ``also_reported_by``) — or, when our plan-aware
+policy passed or found the value unknown until apply, recorded as superseded instead of reported twice
+or as a false positive. Checkov ids missing from the table are ``unrated`` and never block.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from popcornctl.errors import PopcornError
+from popcornctl.policy.api import SEVERITIES
+
+OFFLINE_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "WARNING"}
+TABLE_FILE = "checkov.toml"
+TIMEOUT_SECONDS = 900.0
+
+
+@dataclass(frozen=True)
+class Rating:
+    """Our severity for one Checkov check, and the policy of ours that covers the same ground."""
+
+    severity: str
+    equivalent: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckovFinding:
+    """One failed Checkov check."""
+
+    check_id: str
+    name: str
+    address: str
+    file: str | None
+    line: int | None
+    guideline: str | None
+
+
+@dataclass
+class CheckovOutcome:
+    """What one Checkov run reported."""
+
+    version: str | None
+    findings: list[CheckovFinding]
+
+
+def load_ratings(path: Path) -> dict[str, Rating]:
+    """The severity table (``{}`` when the file does not exist)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PopcornError(f"{path} is not valid TOML ({exc})", "fix the syntax error it names") from None
+    table: dict[str, Rating] = {}
+    for check_id, spec in data.items():
+        if not isinstance(spec, dict) or spec.get("severity") not in SEVERITIES:
+            raise PopcornError(f"{path}: [{check_id}] needs severity = one of {', '.join(SEVERITIES)}", "fix the entry")
+        equivalent = spec.get("equivalent")
+        table[check_id] = Rating(
+            severity=str(spec["severity"]),
+            equivalent=str(equivalent) if equivalent else None,
+            note=str(spec["note"]) if spec.get("note") else None,
+        )
+    return table
+
+
+def checkov_command() -> list[str]:
+    """How to start Checkov here; a one-line error when it is not installed."""
+    if importlib.util.find_spec("checkov") is not None:
+        return [sys.executable, "-m", "checkov.main"]
+    program = shutil.which("checkov")
+    if program:
+        return [program]
+    raise PopcornError(
+        "Checkov is not installed", "pip install checkov, or pass --no-checkov to run our policies alone"
+    )
+
+
+class CheckovJob:
+    """A running Checkov process; :meth:`wait` collects and parses its JSON."""
+
+    def __init__(self, args: list[str], label: str, cwd: Path | None = None) -> None:
+        self.label = label
+        self.argv = [*checkov_command(), *args]
+        env = {**os.environ, **OFFLINE_ENV}
+        self.proc = subprocess.Popen(
+            self.argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def wait(self, timeout: float = TIMEOUT_SECONDS) -> CheckovOutcome:
+        """Wait for Checkov; its failures as findings, or a one-line error when it did not work."""
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise PopcornError(
+                f"Checkov did not finish within {timeout:.0f}s on {self.label}", "rerun, or pass --no-checkov"
+            ) from None
+        if self.proc.returncode not in (0, 1):
+            tail = (err or out).strip().splitlines()
+            raise PopcornError(
+                f"Checkov failed on {self.label} (exit {self.proc.returncode}): {tail[-1] if tail else 'no output'}",
+                "run with --no-checkov to use our policies alone, or fix Checkov's installation",
+                detail=(err or "")[-4000:] or None,
+            )
+        return parse_output(out, self.label)
+
+    def cancel(self) -> None:
+        """Stop the process (when the run fails before it is collected)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+def start_plan_scan(plan_path: Path, root: Path | None) -> CheckovJob:
+    """Start Checkov on a plan JSON file (``--framework terraform_plan``)."""
+    args = ["-f", str(plan_path), "--framework", "terraform_plan"]
+    if root is not None and root.is_dir():
+        args += ["--repo-root-for-plan-enrichment", str(root)]
+    args += ["-o", "json", "--skip-download", "--quiet", "--compact"]
+    return CheckovJob(args, str(plan_path))
+
+
+def start_dir_scan(directory: Path) -> CheckovJob:
+    """Start Checkov on Terraform configuration (``--framework terraform``)."""
+    args = ["-d", str(directory), "--framework", "terraform", "-o", "json", "--skip-download", "--quiet", "--compact"]
+    return CheckovJob(args, str(directory))
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def parse_output(stdout: str, label: str) -> CheckovOutcome:
+    """Checkov's ``-o json``: one report object, a list of them, or the bare summary when nothing ran."""
+    text = stdout.strip()
+    if not text:
+        return CheckovOutcome(version=None, findings=[])
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+        try:
+            data = json.loads(text[start:]) if start >= 0 else None
+        except json.JSONDecodeError:
+            data = None
+        if data is None:
+            raise PopcornError(
+                f"Checkov printed no JSON for {label}",
+                "run with --no-checkov, or check Checkov's installation",
+                detail=text[-2000:],
+            ) from None
+    docs = data if isinstance(data, list) else [data]
+    version: str | None = None
+    findings: list[CheckovFinding] = []
+    for doc in docs:
+        if not isinstance(doc, dict):
+            continue
+        summary: dict[str, Any] = doc["summary"] if isinstance(doc.get("summary"), dict) else doc
+        version = version or summary.get("checkov_version")
+        for item in (doc.get("results") or {}).get("failed_checks") or []:
+            rng = item.get("file_line_range") or []
+            file_path = item.get("file_path")
+            findings.append(
+                CheckovFinding(
+                    check_id=str(item.get("check_id")),
+                    name=str(item.get("check_name") or item.get("check_id")),
+                    address=str(item.get("resource_address") or item.get("resource") or "?"),
+                    file=str(file_path) if file_path else None,
+                    line=_int(rng[0]) if rng else None,
+                    guideline=item.get("guideline"),
+                )
+            )
+    return CheckovOutcome(version=version, findings=findings)
