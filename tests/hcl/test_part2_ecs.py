@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+
 from tfhelpers import REPO, resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from tfhelpers import REPO, resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]

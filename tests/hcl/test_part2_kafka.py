@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tfhelpers import REPO, resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]

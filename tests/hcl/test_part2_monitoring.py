@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from tfhelpers import REPO, resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]
@@ -83,7 +84,7 @@ def test_sns_topic_is_encrypted_and_subscribed(plan: dict[str, Any]) -> None:
     (sub,) = resources(plan, "aws_sns_topic_subscription")
     assert (sub["values"]["protocol"], sub["values"]["endpoint"]) == ("email", "devops@example.com")
     keys = [k for k in resources(plan, "aws_kms_key") if k["module_address"] == "module.monitoring"]
-    assert len(keys) == 1 and "cloudwatch.amazonaws.com" in json.dumps(keys[0]["values"].get("policy", "")) or keys
+    assert (len(keys) == 1 and "cloudwatch.amazonaws.com" in json.dumps(keys[0]["values"].get("policy", ""))) or keys
 
 
 def test_log_metric_filters_for_errors_and_rejects(plan: dict[str, Any]) -> None:
@@ -112,7 +113,7 @@ def test_one_integrated_dashboard_with_every_family_and_per_service_widgets(plan
         assert any(t.startswith(f"{service}:") for t in titles), f"per-service widgets for {service}"
     assert any(w["type"] == "log" for w in widgets) and any(w["type"] == "alarm" for w in widgets)
     for w in widgets:  # inside the 24-column grid, no overlap between rows
-        assert 0 <= w["x"] and w["x"] + w["width"] <= 24 and w["height"] > 0
+        assert w["x"] >= 0 and w["x"] + w["width"] <= 24 and w["height"] > 0
 
 
 @pytest.mark.slow

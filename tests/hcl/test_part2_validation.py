@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tfhelpers import REPO
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]

@@ -1,0 +1,12 @@
+# State of this stack lives in the bucket and lock table that bootstrap/ creates.
+# The key is always the stack's path in this repository (popcorn.toml; a test checks every backend.tf).
+terraform {
+  backend "s3" {
+    bucket         = "goorm-popcorn-tfstate"
+    key            = "envs/prod/terraform.tfstate"
+    region         = "ap-northeast-2"
+    encrypt        = true
+    dynamodb_table = "goorm-popcorn-tf-locks"
+    use_lockfile   = true
+  }
+}
