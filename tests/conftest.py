@@ -77,7 +77,7 @@ def shared_plugin_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_plugin_cache: Path) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_plugin_cache: Path) -> Iterator[Path]:
     """Each test gets its own HOME and popcornctl state dir; the plugin cache is shared."""
     home = tmp_path / "home"
     home.mkdir()
@@ -87,7 +87,13 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_plugin
     monkeypatch.setenv("POPCORN_PLUGIN_CACHE_DIR", str(shared_plugin_cache))
     if PROVIDER_MIRROR is not None:
         monkeypatch.setenv("POPCORN_PROVIDER_MIRROR", str(PROVIDER_MIRROR))
-    return home
+    yield home
+    # A command under test may have started the user's sandbox (`--sandbox` starts it on demand): never leak it.
+    from popcornctl.sandbox import Sandbox
+
+    state_dir = home / ".local/state/popcornctl"
+    if (state_dir / "sandbox.json").exists():
+        Sandbox(state_dir).stop()
 
 
 @dataclass
