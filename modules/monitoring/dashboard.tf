@@ -177,10 +177,11 @@ locals {
         type = "metric"
         properties = {
           title = "NAT gateway errors and drops", region = var.region, view = "timeSeries", stacked = false, period = 300, stat = "Sum"
-          metrics = flatten([for n, id in local.nat_gateways : [
-            ["AWS/NATGateway", "ErrorPortAllocation", "NatGatewayId", id, { label = "port allocation errors ${n}" }],
-            ["AWS/NATGateway", "PacketsDropCount", "NatGatewayId", id, { label = "dropped packets ${n}" }],
-          ]])
+          # One row (a list) per metric: CloudWatch rejects a flat list. concat keeps the rows intact.
+          metrics = concat(
+            [for n, id in local.nat_gateways : ["AWS/NATGateway", "ErrorPortAllocation", "NatGatewayId", id, { label = "port allocation errors ${n}" }]],
+            [for n, id in local.nat_gateways : ["AWS/NATGateway", "PacketsDropCount", "NatGatewayId", id, { label = "dropped packets ${n}" }]],
+          )
         }
       }],
       var.vpc_flow_log_group_name == null ? [] : [{

@@ -114,6 +114,10 @@ def test_one_integrated_dashboard_with_every_family_and_per_service_widgets(plan
     assert any(w["type"] == "log" for w in widgets) and any(w["type"] == "alarm" for w in widgets)
     for w in widgets:  # inside the 24-column grid, no overlap between rows
         assert w["x"] >= 0 and w["x"] + w["width"] <= 24 and w["height"] > 0
+    for w in widgets:  # PutDashboard: every metric widget's `metrics` is a list of rows, each row a list
+        metrics = w["properties"].get("metrics")
+        if metrics is not None:
+            assert metrics and all(isinstance(row, list) for row in metrics), w["properties"].get("title")
 
 
 @pytest.mark.slow

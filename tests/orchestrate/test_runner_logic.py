@@ -451,3 +451,17 @@ def test_a_lock_the_command_left_behind_itself_is_released_and_the_step_rerun(ro
     a = report.result_of("global/a")
     assert a.result == "failed" and "locked by alice@laptop" in a.reason and not a.retries
     assert "Item" in ddb.get_item(TableName=TABLE, Key={"LockID": {"S": key}})
+
+
+def test_sandbox_runs_add_the_sandbox_waivers_and_real_runs_never(tmp_path: Path) -> None:
+    import functools
+
+    from popcornctl.orchestrate.gate import SANDBOX_WAIVERS, gate_for, policy_gate
+
+    assert gate_for(tmp_path, sandbox=True) is policy_gate  # no sandbox waivers file: nothing added
+    (tmp_path / SANDBOX_WAIVERS).parent.mkdir(parents=True)
+    (tmp_path / SANDBOX_WAIVERS).write_text("")
+    assert gate_for(tmp_path, sandbox=False) is policy_gate
+    sandbox_gate = gate_for(tmp_path, sandbox=True)
+    assert isinstance(sandbox_gate, functools.partial)
+    assert sandbox_gate.keywords == {"extra_waivers": (tmp_path / SANDBOX_WAIVERS,)}

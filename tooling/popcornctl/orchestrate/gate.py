@@ -154,9 +154,8 @@ def policy_gate(
             fail_on=fail_on,
         )
     try:
-        report = evaluate(
-            dict(plan), root=root, env=env, run_checkov=run_checkov, plan_path=plan_path, extra_waivers=extra_waivers
-        )
+        extra: dict[str, Any] = {"extra_waivers": extra_waivers} if extra_waivers else {}
+        report = evaluate(dict(plan), root=root, env=env, run_checkov=run_checkov, plan_path=plan_path, **extra)
     except PopcornError as exc:
         return GateOutcome(status="unavailable", reason=f"policy evaluation failed: {exc.line()}", fail_on=fail_on)
     findings = [_finding(f) for f in (getattr(report, "findings", None) or [])]
