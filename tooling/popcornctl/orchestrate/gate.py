@@ -114,12 +114,13 @@ def _finding(obj: Any) -> GateFinding:
 SANDBOX_WAIVERS = Path("policies") / "sandbox-waivers.toml"
 
 
-def gate_for(repo: Path, *, sandbox: bool) -> GateFunction:
-    """The gate of a run: sandbox runs add the repository's sandbox waivers (never real runs)."""
+def gate_for(repo: Path, *, sandbox: bool, base: Callable[..., GateOutcome] | None = None) -> GateFunction:
+    """The gate of a run: sandbox runs add the repository's sandbox waivers (never real runs) to ``base``."""
+    gate = base or policy_gate
     waivers = repo / SANDBOX_WAIVERS
     if not sandbox or not waivers.is_file():
-        return policy_gate
-    return functools.partial(policy_gate, extra_waivers=(waivers,))
+        return gate
+    return functools.partial(gate, extra_waivers=(waivers,))
 
 
 def _load_evaluate() -> Callable[..., Any] | None:

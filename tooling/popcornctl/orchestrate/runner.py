@@ -43,7 +43,7 @@ from popcornctl.orchestrate import fingerprint as fp
 from popcornctl.orchestrate.backend import S3StateProbe, StateProbe
 from popcornctl.orchestrate.combined import combine
 from popcornctl.orchestrate.confirm import ApprovalRequest, AutoApprove, Confirmer
-from popcornctl.orchestrate.gate import GateFunction, GateOutcome, gate_for
+from popcornctl.orchestrate.gate import GateFunction, GateOutcome, gate_for, policy_gate
 from popcornctl.orchestrate.lockinfo import is_lock_error, lock_message, own_orphaned_lock, release_own_orphan
 from popcornctl.orchestrate.report import RetryRecord, RunReport, StackResult
 from popcornctl.orchestrate.retry import DEFAULT_ATTEMPTS, DEFAULT_DELAY, backoff, classify
@@ -205,7 +205,7 @@ class Runner:
         self.opts = options
         self.view: RunView = view or NullView()
         self.confirmer: Confirmer = confirmer or AutoApprove()
-        self.gate: GateFunction = gate or gate_for(rt.root, sandbox=rt.sandbox)
+        self.gate: GateFunction = gate or gate_for(rt.root, sandbox=rt.sandbox, base=policy_gate)
         self._probe = probe
         self._engine = engine
         self.before_apply = before_apply
