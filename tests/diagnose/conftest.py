@@ -90,3 +90,6 @@ def sandbox_world(
     # before dropping it, and with managed policies and default AMIs on, that takes longer than the next
     # test's reset allows.
     sandbox.reset()
+    # The record names this process, not a server of ours: drop it so nothing (the autouse isolated_home
+    # teardown among them) ever tries to stop it.
+    (state_dir / "sandbox.json").unlink(missing_ok=True)

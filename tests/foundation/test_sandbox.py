@@ -66,6 +66,21 @@ def test_stale_pid_file_is_cleaned_up_and_never_kills_a_stranger(tmp_path: Path)
         box.stop()
 
 
+def test_stop_never_signals_its_own_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record naming the caller (an in-process server, as the diagnose tests use) is forgotten, not killed."""
+    import popcornctl.sandbox as sandbox_mod
+
+    box = Sandbox(tmp_path / "state")
+    box.state_dir.mkdir(parents=True)
+    box.state_file.write_text(json.dumps({"pid": os.getpid(), "port": 1, "started": time.time()}))
+    monkeypatch.setattr(sandbox_mod, "_pid_is_sandbox", lambda pid: True)
+    sent: list[tuple[int, int]] = []
+    monkeypatch.setattr(sandbox_mod.os, "kill", lambda pid, sig: sent.append((pid, sig)))
+    box.stop(timeout=0.2)
+    assert [s for s in sent if s[1] != 0] == []
+    assert not box.state_file.exists()
+
+
 def test_require_when_stopped_names_the_fix(tmp_path: Path) -> None:
     with pytest.raises(PopcornError) as err:
         Sandbox(tmp_path).require()

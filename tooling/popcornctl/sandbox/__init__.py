@@ -157,7 +157,7 @@ class Sandbox:
     def stop(self, timeout: float = 15.0) -> bool:
         """Stop the emulator and wipe sandbox working data. Returns False if nothing was running."""
         state, info = self.status()
-        if info is not None and _pid_is_sandbox(info.pid):
+        if info is not None and info.pid != os.getpid() and _pid_is_sandbox(info.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(info.pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
