@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from envsupport import SANDBOX_DRIFT, SANDBOX_EXCLUDED_TYPES, SERVICES, alarms
+from envsupport import SANDBOX_EXCLUDED_TYPES, SERVICES, alarms
 
+from sandboxdrift import SANDBOX_DRIFT
 from tfhelpers import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))

@@ -1,7 +1,7 @@
 """envs/dev applied on the sandbox with the sandbox profile, the way a user brings dev up from nothing:
 bootstrap (local state: it creates the state bucket and lock table), the two global stacks (their real S3 backend,
 now on the sandbox) and envs/dev (S3 backend, terraform.tfvars + sandbox.tfvars). Then a second plan: every change
-it shows must be emulator drift listed in envsupport.SANDBOX_DRIFT (docs/SANDBOX_PROFILE.md), nothing the HCL causes.
+it shows must be emulator drift listed in sandboxdrift.SANDBOX_DRIFT (docs/SANDBOX_PROFILE.md), nothing the HCL causes.
 
 Runs the stacks with the `tf` runner directly (not `popcornctl up`, whose own end-to-end test is in
 tests/orchestrate), so it proves the HCL independently of the orchestrator. The runtime and the peak memory (the
@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 from envsupport import (
     ARTIFACTS,
-    SANDBOX_DRIFT,
     SANDBOX_EXCLUDED_TYPES,
     SERVICES,
     TreeMemory,
@@ -32,10 +31,10 @@ from envsupport import (
     missing_cells,
     monitoring_matrix,
     state_as_plan,
-    unexplained_drift,
     values,
 )
 
+from sandboxdrift import SANDBOX_DRIFT, unexplained_drift
 from tfhelpers import REPO, Tf
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]

@@ -44,13 +44,24 @@ def _variables(env: str) -> dict[str, dict[str, Any]]:
 
 
 def test_both_environments_share_one_composition() -> None:
-    """The environments differ only in terraform.tfvars, sandbox.tfvars and the backend key."""
-    for name in SHARED:
-        dev, prod = (env_dir(e) / name for e in ENVS)
-        assert dev.read_text() == prod.read_text(), f"envs/dev/{name} and envs/prod/{name} differ"
+    """The environments differ only in terraform.tfvars and the backend key: every other file is a link into
+    envs/_shared, which is not a stack of its own."""
+    from popcornctl.graph import discover
+
+    shared = REPO / "envs/_shared"
+    assert {p.name for p in shared.glob("*.tf")} == set(SHARED)
     for env in ENVS:
-        assert {p.name for p in env_dir(env).glob("*.tf")} == {*SHARED, "backend.tf"}
-    assert (env_dir("dev") / "sandbox.tfvars").read_text() == (env_dir("prod") / "sandbox.tfvars").read_text()
+        folder = env_dir(env)
+        assert {p.name for p in folder.glob("*.tf")} == {*SHARED, "backend.tf"}
+        for name in (*SHARED, "sandbox.tfvars"):
+            link = folder / name
+            assert link.is_symlink(), f"envs/{env}/{name} must link to envs/_shared/{name}"
+            assert link.readlink().as_posix() == f"../_shared/{name}", "relative, so a clone anywhere resolves it"
+            assert link.resolve() == (shared / name).resolve()
+        for own in ("backend.tf", "terraform.tfvars"):
+            assert (folder / own).is_file() and not (folder / own).is_symlink(), f"envs/{env}/{own} is its own"
+    assert "envs/_shared" not in discover(REPO)
+    assert {"envs/dev", "envs/prod"} <= set(discover(REPO))
 
 
 @pytest.mark.parametrize("env", ENVS)

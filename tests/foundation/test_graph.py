@@ -44,6 +44,16 @@ def make_repo(root: Path, stacks: dict[str, str], extra_toml: str = "") -> Path:
     return root
 
 
+def test_underscore_folders_are_shared_files_not_stacks(tmp_path: Path) -> None:
+    """envs/_shared holds the files both environments link to; its remote state still makes envs/dev depend."""
+    make_repo(tmp_path, {"bootstrap": "", "global/dns": "", "envs/_shared": remote_state("dns", "global/dns/terraform.tfstate")})
+    (tmp_path / "envs/dev").mkdir()
+    (tmp_path / "envs/dev/main.tf").symlink_to("../_shared/main.tf")
+    graph = StackGraph.load(load_config(tmp_path))
+    assert set(graph.stacks) == {"bootstrap", "global/dns", "envs/dev"}
+    assert graph.stacks["envs/dev"].depends_on == {"bootstrap", "global/dns"}
+
+
 def test_layers_follow_remote_state_and_bootstrap(tmp_path: Path) -> None:
     make_repo(tmp_path, {
         "bootstrap": "",

@@ -4,7 +4,7 @@ Runs the real command line (a sandbox of its own is started in the test's state 
 bootstrap (local state, then migrated into the bucket it created), both global stacks and envs/dev with the
 sandbox profile (``sandbox.tfvars``: what the emulator cannot create is switched off by variables, never by
 editing HCL). A second `up` must report every stack up to date, except drift the emulator itself causes
-(:data:`EMULATOR_DRIFT`, from ../shared/SANDBOX.md); then `down dev --sandbox` destroys envs/dev.
+(tests/sandboxdrift.py, the list the envs sandbox apply also uses); then `down dev --sandbox` destroys envs/dev.
 """
 
 from __future__ import annotations
@@ -20,61 +20,11 @@ import jsonschema
 import pytest
 
 from popcornctl.orchestrate.report import SCHEMA
+from sandboxdrift import unexplained_drift
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-
-# Emulator-caused drift on a second sandbox `up` (moto 5.2.5, provider 5.100; see ../shared/SANDBOX.md and
-# the measurements noted here). type -> (why, the attributes a *replacement* of that type may be forced by).
-# A change of any other type, or a replacement forced by another attribute, fails the test: it would be
-# drift caused by the HCL, which a second `up` must not show.
-EMULATOR_DRIFT: dict[str, tuple[str, frozenset[str]]] = {
-    "aws_ecs_service": (
-        "moto drops capacity_provider_strategy, enable_execute_command, health_check_grace_period_seconds and "
-        "enable_ecs_managed_tags, so the next plan replaces the service (SANDBOX.md)",
-        frozenset({"capacity_provider_strategy"}),
-    ),
-    "aws_instance": (
-        "moto reads back associate_public_ip_address = true for an instance in a private subnet, so the Kafka "
-        "broker is replaced (measured here)",
-        frozenset({"associate_public_ip_address"}),
-    ),
-    "aws_volume_attachment": ("re-attaches the data volume to the re-created broker", frozenset({"instance_id"})),
-    "aws_route53_record": ("the broker's A record follows its new private IP", frozenset()),
-    "aws_cloudwatch_metric_alarm": ("the broker alarms follow its new instance id", frozenset()),
-    "aws_cloudwatch_dashboard": ("the dashboard widgets follow the broker's new instance id", frozenset()),
-    "aws_route53_zone": (
-        "moto reads a private hosted zone back without its VPC association (vpc = []), so every plan "
-        "re-associates it; the apply then fails with PublicZoneVPCAssociation (measured here)",
-        frozenset(),
-    ),
-    "aws_vpc_security_group_egress_rule": (
-        "a rule that references a security group loses its description once (SANDBOX.md)", frozenset()),
-    "aws_vpc_security_group_ingress_rule": (
-        "same as egress: the description is lost once (measured here)", frozenset()),
-    "aws_launch_template": ("moto echoes tag_specifications differently (SANDBOX.md)", frozenset()),
-    "aws_s3_bucket_lifecycle_configuration": ("moto echoes a different lifecycle filter (SANDBOX.md)", frozenset()),
-}
-
-
-def unexplained_drift(plan: dict[str, Any]) -> list[str]:
-    """Changes in ``plan`` that :data:`EMULATOR_DRIFT` does not explain."""
-    problems = []
-    for rc in plan.get("resource_changes", []):
-        actions = rc["change"]["actions"]
-        if actions in (["no-op"], ["read"]) or rc.get("mode") == "data":
-            continue
-        allowed = EMULATOR_DRIFT.get(rc["type"])
-        if allowed is None:
-            problems.append(f"{rc['address']} {actions}")
-            continue
-        if "delete" in actions:
-            forced = {str(path[0]) for path in rc["change"].get("replace_paths") or [] if path}
-            if not forced or not forced <= allowed[1]:
-                problems.append(f"{rc['address']} replaced because of {sorted(forced)}")
-    return problems
-
 
 def _composed() -> bool:
     return (REPO / "envs/dev").is_dir() and any((REPO / "envs/dev").glob("*.tf"))
@@ -121,7 +71,7 @@ def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
 
         # The second `up`: the full pipeline (init, plan, gate, summary) against what the first one left.
         # Its approval step records each stack's plan and declines, so emulator drift is reported, not
-        # applied into the emulator's own bugs (see aws_route53_zone above).
+        # applied into the emulator's own bugs (the private zone's VPC association, tests/sandboxdrift.py).
         from orch_support import Scripted
 
         from popcornctl.orchestrate import Runner, RunOptions

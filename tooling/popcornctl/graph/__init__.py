@@ -41,7 +41,8 @@ def discover(root: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for pattern in STACK_PATTERNS:
         for directory in sorted(root.glob(pattern)):
-            if directory.is_dir() and any(directory.glob("*.tf")):
+            # ``_name`` folders hold shared files, not stacks (envs/_shared; Terragrunt's ``_envcommon`` habit).
+            if directory.is_dir() and not directory.name.startswith(("_", ".")) and any(directory.glob("*.tf")):
                 found[directory.relative_to(root).as_posix()] = directory
     return found
 
