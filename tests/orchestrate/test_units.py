@@ -194,6 +194,8 @@ def test_cli_lists_the_commands_and_refuses_bad_usage(tmp_path: Path, capsys: py
 
     assert run("up", "qa", "--auto-approve") == 2
     assert "unknown environment 'qa'" in capsys.readouterr().err
+    assert run("up", "qa") == 2  # the unknown ENV is the error, not the missing terminal
+    assert "unknown environment 'qa'" in capsys.readouterr().err
     assert run("up", "dev", "--auto-approve", "--fail-on", "severe") == 2
     assert "--fail-on 'severe' is not a severity" in capsys.readouterr().err
     assert run("up", "dev", "--auto-approve", "--reason", "x") == 2

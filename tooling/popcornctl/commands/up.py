@@ -39,6 +39,7 @@ def up(
     """Bring ENV to the committed state; exit 0 all ok, 1 a stack failed or was blocked, 2 usage error."""
     from popcornctl.orchestrate import RunOptions, execute, terminal_is_interactive
 
+    rt.config.environment(env)  # an unknown ENV is named before anything else is checked
     check_fail_on(fail_on)
     if reason and not skip_policy:
         raise PopcornError("--reason is only used with --skip-policy", "add --skip-policy, or drop --reason")
