@@ -86,5 +86,6 @@ class TerminalConfirmer:
                 f"{request.stack}: "
             )
             return answer.strip() == request.typed
-        answer = self.read(f"{verb.capitalize()} these changes to {request.stack}? [y/N] ")
+        # "\\[" is a literal "[" in Rich markup: an unescaped "[y/N]" is read as a style tag and vanishes.
+        answer = self.read(f"{verb.capitalize()} these changes to {request.stack}? \\[y/N] ")
         return answer.strip().lower() in ("y", "yes")
