@@ -6,6 +6,7 @@ terraform {
     key            = "global/ecr/terraform.tfstate"
     region         = "ap-northeast-2"
     encrypt        = true
+    kms_key_id     = "alias/goorm-popcorn-tfstate"
     dynamodb_table = "goorm-popcorn-tf-locks"
     use_lockfile   = true
   }

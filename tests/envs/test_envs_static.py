@@ -73,8 +73,9 @@ def test_backend_is_the_s3_backend_of_popcorn_toml(env: str) -> None:
     s3 = _flat(first(first(entry["backend"])["s3"]))
     assert s3 == {
         "bucket": backend.bucket, "key": f"envs/{env}/terraform.tfstate", "region": "ap-northeast-2",
-        "encrypt": True, "dynamodb_table": backend.lock_table, "use_lockfile": True,
+        "encrypt": True, "kms_key_id": backend.kms_key_id, "dynamodb_table": backend.lock_table, "use_lockfile": True,
     }
+    assert backend.kms_key_id == "alias/goorm-popcorn-tfstate", "state objects use bootstrap's customer key"
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -115,6 +115,25 @@ def test_real_tree_order(repo: Path) -> None:
     assert {"global/ecr", "global/route53-acm"} <= graph.stacks["envs/prod"].depends_on
 
 
+@pytest.mark.parametrize("value", ["my-key", "alias/aws/s3", "arn:aws:s3:::bucket", 7])
+def test_a_backend_kms_key_that_is_not_a_key_is_refused(tmp_path: Path, value: object) -> None:
+    shown = f'"{value}"' if isinstance(value, str) else value
+    make_repo(tmp_path, {"bootstrap": ""}, extra_toml="").joinpath("popcorn.toml").write_text(
+        TOML.replace('lock_table = "demo-locks"', f'lock_table = "demo-locks"\nkms_key_id = {shown}')
+    )
+    with pytest.raises(PopcornError) as err:
+        load_config(tmp_path)
+    assert "kms_key_id" in err.value.problem and "alias/<project>-tfstate" in err.value.fix
+
+
+def test_a_backend_kms_key_reaches_the_backend_config(tmp_path: Path) -> None:
+    arn = "arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    (tmp_path / "popcorn.toml").write_text(TOML.replace('lock_table = "demo-locks"', f'lock_table = "demo-locks"\nkms_key_id = "{arn}"'))
+    assert load_config(tmp_path).backend.backend_config("envs/dev")["kms_key_id"] == arn
+    (tmp_path / "popcorn.toml").write_text(TOML)
+    assert "kms_key_id" not in load_config(tmp_path).backend.backend_config("envs/dev")
+
+
 def test_every_committed_backend_matches_popcorn_toml(repo: Path) -> None:
     """Plain `terraform init` users and popcornctl must agree on bucket, key, table and lockfile."""
     from popcornctl.hcl import first, load_dir
@@ -139,3 +158,4 @@ def test_every_committed_backend_matches_popcorn_toml(repo: Path) -> None:
         assert first(s3["dynamodb_table"]) == expected["dynamodb_table"], path
         assert first(s3["use_lockfile"]) is True, path
         assert first(s3["encrypt"]) is True, path
+        assert first(s3.get("kms_key_id")) == expected.get("kms_key_id"), path

@@ -68,6 +68,20 @@ def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
         assert any("state migrated from local to s3://" in n for n in stacks["bootstrap"]["notes"])
         assert {s["policy"]["status"] for s in stacks.values()} == {"passed"}
         assert report["policy_override"] is None
+        # Every state object, bootstrap's migrated one included, is encrypted with bootstrap's customer key
+        # (popcorn.toml [backend] kms_key_id), not SSE-S3.
+        import boto3
+
+        from popcornctl.target import Target
+
+        info = sandbox.require()
+        s3 = boto3.client("s3", **Target("ap-northeast-2", info.endpoint).boto3_kwargs())
+        kms = boto3.client("kms", **Target("ap-northeast-2", info.endpoint).boto3_kwargs())
+        key_arn = kms.describe_key(KeyId="alias/goorm-popcorn-tfstate")["KeyMetadata"]["Arn"]
+        for stack in stacks:
+            head = s3.head_object(Bucket="goorm-popcorn-tfstate", Key=f"{stack}/terraform.tfstate")
+            assert head["ServerSideEncryption"] == "aws:kms", stack
+            assert head["SSEKMSKeyId"] in ("alias/goorm-popcorn-tfstate", key_arn), (stack, head["SSEKMSKeyId"])
 
         # The second `up`: the full pipeline (init, plan, gate, summary) against what the first one left.
         # Its approval step records each stack's plan and declines, so emulator drift is reported, not

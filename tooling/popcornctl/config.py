@@ -5,6 +5,7 @@ Backend settings for every stack are computed here and only here, so a stack's k
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ class BackendSettings:
     region: str
     use_lockfile: bool = True
     encrypt: bool = True
+    kms_key_id: str | None = None  # the customer key state objects are encrypted with (alias/... or an ARN)
 
     def key_for(self, stack: str) -> str:
         """The state object key of a stack: its path, e.g. ``envs/dev/terraform.tfstate``."""
@@ -30,7 +32,7 @@ class BackendSettings:
 
     def backend_config(self, stack: str) -> dict[str, str]:
         """``-backend-config`` values for a stack (what its committed backend.tf must also say)."""
-        return {
+        config = {
             "bucket": self.bucket,
             "key": self.key_for(stack),
             "region": self.region,
@@ -38,6 +40,9 @@ class BackendSettings:
             "dynamodb_table": self.lock_table,
             "use_lockfile": str(self.use_lockfile).lower(),
         }
+        if self.kms_key_id:
+            config["kms_key_id"] = self.kms_key_id
+        return config
 
     def lock_id(self, stack: str) -> str:
         """The DynamoDB ``LockID`` Terraform uses for a stack's state lock."""
@@ -83,6 +88,21 @@ def _require(table: dict[str, Any], key: str, where: str) -> Any:
     return table[key]
 
 
+_KMS_KEY = re.compile(r"^(alias/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+)$")
+
+
+def _kms_key_id(value: Any) -> str | None:
+    """``[backend] kms_key_id``: absent, an alias name or a key/alias ARN (what S3 and Terraform accept)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _KMS_KEY.match(value) or value.startswith("alias/aws/"):
+        raise PopcornError(
+            f"[backend] kms_key_id = {value!r} in {REPO_MARKER} is not a KMS key",
+            "use the bootstrap key's alias (alias/<project>-tfstate) or its ARN, or remove the line",
+        )
+    return value
+
+
 def load_config(root: Path) -> ProjectConfig:
     """Read and check ``popcorn.toml`` at ``root``."""
     path = root / REPO_MARKER
@@ -101,6 +121,7 @@ def load_config(root: Path) -> ProjectConfig:
         region=str(backend.get("region", region)),
         use_lockfile=bool(backend.get("use_lockfile", True)),
         encrypt=bool(backend.get("encrypt", True)),
+        kms_key_id=_kms_key_id(backend.get("kms_key_id")),
     )
     envs = {
         name: Environment(
