@@ -115,15 +115,13 @@ class MotoServer:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
-    """One moto server on 127.0.0.1 for the whole test run."""
-    from moto.server import ThreadedMotoServer
+    """One moto server on 127.0.0.1 for the whole test run: the sandbox's own emulator (requests serialized), in
+    this process so that tests can seed moto's backends directly."""
+    from popcornctl.sandbox.emulator import Emulator
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield MotoServer(endpoint=f"http://127.0.0.1:{port}")
+    server = Emulator("127.0.0.1", 0)
+    endpoint = server.start()
+    yield MotoServer(endpoint=endpoint)
     server.stop()
 
 

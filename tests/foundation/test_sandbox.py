@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -79,6 +80,40 @@ def test_stop_never_signals_its_own_process(tmp_path: Path, monkeypatch: pytest.
     box.stop(timeout=0.2)
     assert [s for s in sent if s[1] != 0] == []
     assert not box.state_file.exists()
+
+
+def _overlap_of(app_wrapper: Any) -> int:
+    """Most requests handled at once by ``app_wrapper(app)`` when 6 threads call it together."""
+    import threading
+
+    busy, most, guard = 0, 0, threading.Lock()
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        nonlocal busy, most
+        with guard:
+            busy += 1
+            most = max(most, busy)
+        time.sleep(0.05)
+        with guard:
+            busy -= 1
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    wrapped = app_wrapper(app)
+    threads = [threading.Thread(target=lambda: wrapped({}, lambda *a: None)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return most
+
+
+def test_the_emulator_handles_one_request_at_a_time() -> None:
+    """moto's backends have no locks: concurrent Terraform requests must not run inside moto together."""
+    from popcornctl.sandbox.emulator import serialized
+
+    assert _overlap_of(lambda app: app) > 1, "the probe sees overlap when nothing serializes"
+    assert _overlap_of(serialized) == 1
 
 
 def test_require_when_stopped_names_the_fix(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     # What SANDBOX.md measured: managed policies must exist; ACM issues certificates at once.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
-    from moto.server import ThreadedMotoServer
+    from popcornctl.sandbox.emulator import Emulator
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server = Emulator("127.0.0.1", args.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
