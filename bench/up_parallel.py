@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -24,12 +23,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "orchestrate"))
 
 GOAL = 1.15
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def critical_path(durations: dict[str, float], prerequisites: dict[str, set[str]]) -> tuple[float, list[str]]:
@@ -93,16 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("TF_CLI_CONFIG_FILE", None)
     import logging
 
-    from moto.server import ThreadedMotoServer
+    from popcornctl.sandbox.emulator import Emulator
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = Emulator()  # the sandbox's own emulator (one request at a time), on a free port
+    endpoint = server.start()
     tmp = Path(tempfile.mkdtemp(prefix="popcorn-bench-"))
     os.environ.setdefault("POPCORN_PLUGIN_CACHE_DIR", str(tmp / "plugin-cache"))
     try:
-        wall, length, path, durations = run_once(args.sleep, None, tmp / "parallel", f"http://127.0.0.1:{port}")
+        wall, length, path, durations = run_once(args.sleep, None, tmp / "parallel", endpoint)
         ratio = wall / length
         print(f"diamond of 4 stacks, {args.sleep:.1f}s sleep each (real Terraform, S3 backend on the emulator)")
         print("stack durations: " + ", ".join(f"{s} {d:.1f}s" for s, d in durations.items()))
@@ -110,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"critical path:  {length:6.2f} s  ({' → '.join(path)})")
         print(f"ratio:          {ratio:6.3f}  (goal ≤ {GOAL})  {'OK' if ratio <= GOAL else 'ABOVE GOAL'}")
         if args.compare:
-            serial, _, _, alone = run_once(args.sleep, 1, tmp / "serial", f"http://127.0.0.1:{port}")
+            serial, _, _, alone = run_once(args.sleep, 1, tmp / "serial", endpoint)
             uncontended, _ = critical_path(alone, {"bootstrap": set(), "global/a": {"bootstrap"},
                                                    "global/b": {"bootstrap"},
                                                    "envs/dev": {"bootstrap", "global/a", "global/b"}})

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -186,16 +185,11 @@ class EngineRunner:
 def _start_moto() -> tuple[Any, str]:
     import logging
 
-    from moto.server import ThreadedMotoServer
+    from popcornctl.sandbox.emulator import Emulator
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    return server, f"http://127.0.0.1:{port}"
+    server = Emulator()  # the sandbox's own emulator (one request at a time), on a free port
+    return server, server.start()
 
 
 def main(argv: list[str] | None = None) -> int:

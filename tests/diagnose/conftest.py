@@ -72,9 +72,9 @@ def sandbox_world(
 ) -> Iterator[World]:
     """The session's moto server (emptied) as the user's running sandbox, and a World seeding it over HTTP.
 
-    The server runs in this process (ThreadedMotoServer), so backend seeding reaches it too. popcornctl finds
-    a sandbox through <state dir>/sandbox.json and checks the pid is its own server; the test server is this
-    process, so that check is pointed at our pid.
+    The server runs in this process (popcornctl.sandbox.emulator.Emulator), so backend seeding reaches it too.
+    popcornctl finds a sandbox through <state dir>/sandbox.json and checks the pid is its own server; the test
+    server is this process, so that check is pointed at our pid.
     """
     import popcornctl.sandbox as sandbox_mod
 
