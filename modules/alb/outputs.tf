@@ -34,8 +34,9 @@ output "https_listener_arn" {
 }
 
 output "target_group_arns" {
-  description = "Map of routed service key to target group ARN (for ECS load_balancer blocks)."
-  value       = { for k, tg in aws_lb_target_group.this : k => tg.arn }
+  description = "Map of routed service key to target group ARN (for ECS load_balancer blocks). Known only once the group's listener rule exists: ECS CreateService rejects a target group that no listener forwards to."
+  # Read through the listener rule, not the target group, so consumers wait for the attachment.
+  value = { for k, rule in aws_lb_listener_rule.this : k => one(rule.action).target_group_arn }
 }
 
 output "target_group_arn_suffixes" {
