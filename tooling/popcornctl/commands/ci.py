@@ -60,6 +60,13 @@ def github(
     selected = jobs(graph, config, stacks, envs or None)
     document = github_document(graph, config, selected, apply_layers=apply_layers)
     document["change"] = change
+    # a stack no selected environment's run includes gets no job: say so rather than drop it silently
+    document["left_out"] = sorted(set(stacks) - {j.stack for j in selected})
+    for stack in document["left_out"]:
+        make_console(rt.settings, stderr=True).print(
+            f"popcornctl: warning: {stack} is in no selected environment's run, so no job runs it "
+            "(popcorn.toml [dependencies] can attach it to an environment)", soft_wrap=True,
+        )
     if github_output is None:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return 0
