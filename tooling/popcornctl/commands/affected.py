@@ -72,7 +72,7 @@ def changed_scope(rt: Runtime, *, command: str, env: str, base: str | None, only
     env_stack = rt.config.environment(env).stack
     if env_stack in rt.graph.stacks:
         for stack in sorted(rt.graph.closure([env_stack]) - set(chosen)):
-            err.print(f"  leaves out {stack}: not affected, and applied", soft_wrap=True)
+            err.print(f"  leaves out {stack}: not affected by the change", soft_wrap=True)
     if not chosen:
         err.print(f"  nothing to {command}: the change affects no stack of the {env} run", soft_wrap=True)
     return sorted(chosen)
@@ -83,7 +83,10 @@ def nothing_changed(rt: Runtime, *, command: str, env: str, report_file: Path | 
     doc = {"command": command, "env": env, "changed": True, "exit_code": 0, "stacks": [],
            "reason": f"the change affects no stack of the {env} run"}
     if report_file is not None:
-        report_file.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        try:
+            report_file.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise PopcornError(f"cannot write {report_file} ({exc.strerror})", "pass a writable --report") from None
     if rt.settings.output == "json":
         print_json(doc)
     return 0

@@ -51,6 +51,10 @@ class Change:
         return f"{self.base}...{self.head}"
 
 
+class _GitFailed(Exception):
+    """A git command failed (its last stderr line is the message)."""
+
+
 def _git(root: Path, *args: str) -> str:
     try:
         done = subprocess.run(
@@ -62,10 +66,6 @@ def _git(root: Path, *args: str) -> str:
         message = (done.stderr.strip().splitlines() or ["git failed"])[-1]
         raise _GitFailed(message)
     return done.stdout
-
-
-class _GitFailed(Exception):
-    pass
 
 
 def _paths(output: str) -> list[str]:
@@ -157,6 +157,11 @@ def tree_at(root: Path, change: Change) -> Iterator[Path]:
             "check out the head commit and rerun",
         ) from None
     with tempfile.TemporaryDirectory(prefix="popcorn-head-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            archive.extractall(tmp, filter="data")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                archive.extractall(tmp, filter="data")  # refuses links that leave the tree
+        except (tarfile.TarError, OSError) as exc:
+            raise PopcornError(
+                f"cannot read {change.head}'s tree from git ({exc})", "check out the head commit and rerun"
+            ) from None
         yield Path(tmp)
