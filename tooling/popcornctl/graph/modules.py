@@ -19,7 +19,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from popcornctl.hcl import first, load_file
 
@@ -164,7 +163,3 @@ def read_all(root: Path, stacks: list[str]) -> dict[str, StackSources]:
     reader = SourceReader(root)
     return {stack: reader.sources(stack) for stack in stacks}
 
-
-def describe(origins: list[Origin]) -> list[dict[str, Any]]:
-    """JSON form of origins."""
-    return [{"kind": o.kind, "path": o.path, "is_dir": o.is_dir, "via": o.via} for o in origins]
