@@ -26,6 +26,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("unlock", "List Terraform state locks held on stacks and safely release a stale one."),
     ("policy-check", "Gate plans: our severity-ranked policies plus Checkov, waivers; table/json/sarif/junit."),
     ("diagnose", "Explain what is wrong with an environment's ECS services or RDS database, and how to fix it."),
+    ("affected", "List the stacks a git change touches (modules, links, tfvars, dependents), with the reasons."),
+    ("ci", "Drive GitHub Actions (job matrix) or Atlantis (atlantis.yaml) from the stack graph."),
 ]
 
 GLOBAL_OPTIONS: list[tuple[str, str]] = [
@@ -190,6 +192,10 @@ def build_app() -> "typer.Typer":
     retries_opt = typer.Option("--retries", help="Attempts for known transient errors.")
     retry_delay_opt = typer.Option("--retry-delay", help="Seconds before the first retry (doubles after).")
     report_opt = typer.Option("--report", help="Also write the run report as JSON to this file.")
+    changed_opt = typer.Option(
+        "--changed", help="Only the stacks the change touches (working tree vs --base), plus unapplied dependencies."
+    )
+    base_opt = typer.Option("--base", help="With --changed: the ref to compare with (default: origin/main, else main).")
 
     @app.command(
         help=_summary("up")
@@ -223,6 +229,8 @@ def build_app() -> "typer.Typer":
         retries: Annotated[int, retries_opt] = 3,
         retry_delay: Annotated[float, retry_delay_opt] = 5.0,
         report: Annotated[Path | None, report_opt] = None,
+        changed: Annotated[bool, changed_opt] = False,
+        base: Annotated[str | None, base_opt] = None,
         sandbox: Annotated[bool, sandbox_opt] = False,
     ) -> int:
         from popcornctl.commands import up as cmd
@@ -231,7 +239,7 @@ def build_app() -> "typer.Typer":
             runtime(ctx, sandbox), env=env, only=only or [], exclude=exclude or [], targets=target or [],
             parallelism=parallelism, fail_fast=fail_fast, auto_approve=auto_approve, allow_destroy=allow_destroy,
             skip_policy=skip_policy, reason=reason, fail_on=fail_on, checkov=checkov, retries=retries,
-            retry_delay=retry_delay, report_file=report,
+            retry_delay=retry_delay, report_file=report, changed=changed, base=base,
         )
 
     @app.command(
@@ -253,6 +261,8 @@ def build_app() -> "typer.Typer":
         retries: Annotated[int, retries_opt] = 3,
         retry_delay: Annotated[float, retry_delay_opt] = 5.0,
         report: Annotated[Path | None, report_opt] = None,
+        changed: Annotated[bool, changed_opt] = False,
+        base: Annotated[str | None, base_opt] = None,
         sandbox: Annotated[bool, sandbox_opt] = False,
     ) -> int:
         from popcornctl.commands import plan as cmd
@@ -260,7 +270,7 @@ def build_app() -> "typer.Typer":
         return cmd.plan(
             runtime(ctx, sandbox), env=env, only=only or [], exclude=exclude or [], targets=target or [],
             parallelism=parallelism, fail_fast=fail_fast, out_dir=out_dir, retries=retries,
-            retry_delay=retry_delay, report_file=report,
+            retry_delay=retry_delay, report_file=report, changed=changed, base=base,
         )
 
     @app.command(
@@ -402,6 +412,70 @@ def build_app() -> "typer.Typer":
 
         rt = Runtime(settings=ctx.obj, sandbox=sandbox, start_sandbox=False)
         return cmd.rds(rt, env=env, instance=instance, ecs_security_groups=list(ecs_security_group or []), since=since)
+
+    # -- affected ------------------------------------------------------------------------------
+    @app.command(
+        help=_summary("affected")
+        + " Without --head, uncommitted and untracked files count too (like Terramate's --changed); with it,"
+        " exactly BASE...HEAD. --output json prints the documented shape. Exit 0; 2 on a git or usage error.",
+    )
+    def affected(
+        ctx: typer.Context,
+        base: Annotated[str, typer.Option("--base", help="The ref the change is compared with, e.g. origin/main.")],
+        head: Annotated[
+            str | None, typer.Option("--head", help="The change's last commit (default: HEAD plus the working tree).")
+        ] = None,
+    ) -> int:
+        from popcornctl.commands import affected as cmd
+
+        return cmd.affected(runtime(ctx), base=base, head=head)
+
+    # -- ci ------------------------------------------------------------------------------------
+    ci_app = typer.Typer(help=_summary("ci"), no_args_is_help=True)
+    app.add_typer(ci_app, name="ci")
+
+    @ci_app.command(
+        "github",
+        help="JSON job matrix for GitHub Actions: one job per affected stack through its environment, with its "
+        "rollout layer (matrix, layer_<n>, count, envs, layers). Exit 0; 2 on a usage or git error.",
+    )
+    def ci_github(
+        ctx: typer.Context,
+        base: Annotated[str | None, typer.Option("--base", help="The ref the change is compared with.")] = None,
+        head: Annotated[str | None, typer.Option("--head", help="The change's last commit (CI: HEAD).")] = None,
+        all_stacks: Annotated[bool, typer.Option("--all", help="Every stack, not only the affected ones.")] = False,
+        env: Annotated[
+            list[str] | None, typer.Option("--env", help="Only this environment's run (repeatable).")
+        ] = None,
+        github_output: Annotated[
+            Path | None, typer.Option("--github-output", help="Append name=value lines to this file ($GITHUB_OUTPUT).")
+        ] = None,
+        apply_layers: Annotated[
+            int | None, typer.Option("--apply-layers", help="The workflow's apply-<n> job count; refuse more layers.")
+        ] = None,
+    ) -> int:
+        from popcornctl.commands import ci as cmd
+
+        return cmd.github(
+            runtime(ctx), base=base, head=head, all_stacks=all_stacks, envs=list(env or []),
+            github_output=github_output, apply_layers=apply_layers,
+        )
+
+    @ci_app.command(
+        "atlantis",
+        help="Write atlantis.yaml (version 3) from the stack graph: one project per stack, depends_on, "
+        "execution_order_group, when_modified, the policy-check workflow. --check: exit 1 when it is out of date.",
+    )
+    def ci_atlantis(
+        ctx: typer.Context,
+        check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if the file differs.")] = False,
+        file: Annotated[
+            Path | None, typer.Option("--file", help="Where the file lives (default: atlantis.yaml at the repo root).")
+        ] = None,
+    ) -> int:
+        from popcornctl.commands import ci as cmd
+
+        return cmd.atlantis(runtime(ctx), check=check, file=file)
 
     return app
 

@@ -35,14 +35,22 @@ def up(
     retries: int,
     retry_delay: float,
     report_file: Path | None,
+    changed: bool = False,
+    base: str | None = None,
 ) -> int:
-    """Bring ENV to the committed state; exit 0 all ok, 1 a stack failed or was blocked, 2 usage error."""
+    """Bring ENV to the committed state; exit 0 all ok, 1 a stack failed or was blocked, 2 usage error.
+
+    ``changed``: only the stacks the working tree changes against ``base`` (and the never-applied stacks
+    they need); see :func:`popcornctl.commands.affected.changed_scope`.
+    """
     from popcornctl.orchestrate import RunOptions, execute, terminal_is_interactive
 
     rt.config.environment(env)  # an unknown ENV is named before anything else is checked
     check_fail_on(fail_on)
     if reason and not skip_policy:
         raise PopcornError("--reason is only used with --skip-policy", "add --skip-policy, or drop --reason")
+    if base is not None and not changed:
+        raise PopcornError("--base is only used with --changed", "add --changed, or drop --base")
     confirmer = None
     if not auto_approve:
         if not terminal_is_interactive():
@@ -55,6 +63,12 @@ def up(
         from popcornctl.orchestrate.confirm import TerminalConfirmer
 
         confirmer = TerminalConfirmer(make_console(rt.settings))
+    if changed:
+        from popcornctl.commands.affected import changed_scope, nothing_changed
+
+        only = changed_scope(rt, command="up", env=env, base=base, only=only)
+        if not only:
+            return nothing_changed(rt, command="up", env=env, report_file=report_file)
     options = RunOptions(
         command="up",
         env=env,

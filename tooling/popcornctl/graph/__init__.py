@@ -4,7 +4,12 @@ Stacks are discovered from the tree (``bootstrap/``, ``global/*/``, ``envs/*/``)
 another when it reads that stack's state through ``terraform_remote_state`` (its ``key`` names the
 stack, since every key is ``<stack path>/terraform.tfstate``), or when ``popcorn.toml`` says so under
 ``[dependencies]``. Every stack but the bootstrap stack depends on the bootstrap stack (it holds the
-state bucket).
+state bucket); that edge orders runs but carries no data, so it is not a *read* (:attr:`Stack.reads`).
+
+The room's other modules (imported on demand): :mod:`.changes` (the files a git change touches),
+:mod:`.modules` (where each stack's configuration comes from: its folder, linked files, local modules),
+:mod:`.affected` (change → stacks, with a reason each) and :mod:`.engines` (the graph rendered for shared
+engines: GitHub Actions job matrices and ``atlantis.yaml``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ class Stack:
     directory: Path
     depends_on: set[str] = field(default_factory=set)
     reasons: dict[str, str] = field(default_factory=dict)  # dependency -> why (file:line or config)
+    # The dependencies whose state this stack reads (terraform_remote_state, popcorn.toml [dependencies]):
+    # a change to one of them can change this stack's plan. The bootstrap edge alone is ordering only.
+    reads: set[str] = field(default_factory=set)
 
     @property
     def slug(self) -> str:
@@ -85,6 +93,7 @@ class StackGraph:
                     )
                 if target != stack.path:
                     stack.depends_on.add(target)
+                    stack.reads.add(target)
                     stack.reasons[target] = f"terraform_remote_state at {where}"
             if config.bootstrap_stack in stacks and stack.path != config.bootstrap_stack:
                 stack.depends_on.add(config.bootstrap_stack)
@@ -97,6 +106,7 @@ class StackGraph:
                 )
             for dep in targets:
                 stacks[path].depends_on.add(dep)
+                stacks[path].reads.add(dep)
                 stacks[path].reasons.setdefault(dep, "popcorn.toml [dependencies]")
         return cls(stacks)
 
@@ -136,38 +146,56 @@ class StackGraph:
                     todo.append(stack.path)
         return out
 
+    def readers(self, path: str) -> set[str]:
+        """Every stack that reads ``path``'s state, directly or through other readers."""
+        out: set[str] = set()
+        todo = [path]
+        while todo:
+            current = todo.pop()
+            for stack in self.stacks.values():
+                if current in stack.reads and stack.path not in out:
+                    out.add(stack.path)
+                    todo.append(stack.path)
+        return out
+
     def layers(self, paths: Iterable[str]) -> list[list[str]]:
         """Topological layers of ``paths``: each layer's stacks depend only on earlier layers.
 
         Dependencies outside ``paths`` are treated as satisfied. A cycle is a one-line error naming it.
         """
-        remaining = {p: set(self.stacks[p].depends_on) & set(paths) for p in paths}
-        ordered: list[list[str]] = []
-        while remaining:
-            ready = sorted(p for p, deps in remaining.items() if not deps)
-            if not ready:
-                raise PopcornError(
-                    f"dependency cycle between stacks: {' -> '.join(self._cycle(remaining))}",
-                    "remove one of these terraform_remote_state reads or popcorn.toml dependencies",
-                )
-            ordered.append(ready)
-            for p in ready:
-                del remaining[p]
-            for deps in remaining.values():
-                deps.difference_update(ready)
-        return ordered
+        wanted = set(paths)
+        return topo_layers({p: set(self.stacks[p].depends_on) & wanted for p in wanted})
 
     def reverse_layers(self, paths: Iterable[str]) -> list[list[str]]:
         """The destroy order: dependents first."""
         return list(reversed(self.layers(paths)))
 
-    @staticmethod
-    def _cycle(remaining: dict[str, set[str]]) -> list[str]:
-        start = sorted(remaining)[0]
-        path = [start]
-        current = start
-        while True:
-            current = sorted(remaining[current])[0]
-            if current in path:
-                return [*path[path.index(current) :], current]
-            path.append(current)
+
+def topo_layers(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Layers of a dependency map (node -> nodes it waits for, all keys of the map), each layer sorted."""
+    remaining = {node: set(deps) for node, deps in edges.items()}
+    ordered: list[list[str]] = []
+    while remaining:
+        ready = sorted(p for p, deps in remaining.items() if not deps)
+        if not ready:
+            raise PopcornError(
+                f"dependency cycle between stacks: {' -> '.join(_cycle(remaining))}",
+                "remove one of these terraform_remote_state reads or popcorn.toml dependencies",
+            )
+        ordered.append(ready)
+        for p in ready:
+            del remaining[p]
+        for deps in remaining.values():
+            deps.difference_update(ready)
+    return ordered
+
+
+def _cycle(remaining: dict[str, set[str]]) -> list[str]:
+    start = sorted(remaining)[0]
+    path = [start]
+    current = start
+    while True:
+        current = sorted(remaining[current])[0]
+        if current in path:
+            return [*path[path.index(current) :], current]
+        path.append(current)

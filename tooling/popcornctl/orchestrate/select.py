@@ -10,11 +10,14 @@
 Nothing is silently skipped: a stack left out of a run that a selected stack depends on must already be
 applied (``up``; ``plan`` reports "waiting" per stack instead), and ``down`` refuses to destroy a stack that
 a stack outside the run still reads. Those checks need the backend (:meth:`Selection.check_outside`).
+
+- ``up/plan ENV --changed``: :func:`changed_stacks` picks the stack set (the graph room decides it:
+  :func:`popcornctl.graph.affected.changed_run`) and the run is narrowed to it like ``--only``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from popcornctl.config import Environment, ProjectConfig
@@ -49,13 +52,7 @@ class Selection:
 
     def check_outside(self, probe: StateProbe, bootstrap: str, bucket: str) -> None:
         """Check what the run relies on outside itself (see the module docstring)."""
-        cache: dict[str, bool] = {}
-
-        def applied(stack: str) -> bool:
-            if stack not in cache:
-                cache[stack] = probe.bucket_exists() if stack == bootstrap else probe.state(stack).applied
-            return cache[stack]
-
+        applied = applied_check(probe, bootstrap)
         for stack, others in self.outside.items():
             if self.command == "down":
                 still = [o for o in others if o != bootstrap and applied(o)]
@@ -78,6 +75,30 @@ class Selection:
                 f"{stack} depends on {first}, which is not part of this run and was never applied ({why})",
                 f"run it too (drop --only/--exclude/--target for {first}), e.g. popcornctl up {self.env.name}",
             )
+
+
+def applied_check(probe: StateProbe, bootstrap: str) -> Callable[[str], bool]:
+    """Has a stack been applied? (bootstrap: its bucket exists; others: their state holds resources), cached."""
+    cache: dict[str, bool] = {}
+
+    def applied(stack: str) -> bool:
+        if stack not in cache:
+            cache[stack] = probe.bucket_exists() if stack == bootstrap else probe.state(stack).applied
+        return cache[stack]
+
+    return applied
+
+
+def changed_stacks(
+    config: ProjectConfig, graph: StackGraph, env_name: str, affected: Iterable[str], probe: StateProbe
+) -> dict[str, str]:
+    """``--changed``: ENV's affected stacks plus the never-applied stacks they need (stack -> why)."""
+    from popcornctl.graph.affected import changed_run
+
+    env = config.environment(env_name)
+    if env.stack not in graph.stacks:
+        return {}
+    return changed_run(graph, env.stack, affected, applied_check(probe, config.bootstrap_stack))
 
 
 def _parse_targets(raw: Iterable[str], env_stack: str, allowed: set[str]) -> dict[str, list[str]]:

@@ -159,3 +159,29 @@ def test_every_committed_backend_matches_popcorn_toml(repo: Path) -> None:
         assert first(s3["use_lockfile"]) is True, path
         assert first(s3["encrypt"]) is True, path
         assert first(s3.get("kms_key_id")) == expected.get("kms_key_id"), path
+
+
+def test_reads_are_the_data_edges_and_bootstrap_is_ordering_only(tmp_path: Path) -> None:
+    """Readers follow terraform_remote_state and [dependencies]; every stack depends on bootstrap, none reads it."""
+    make_repo(tmp_path, {
+        "bootstrap": "",
+        "global/dns": "",
+        "global/ecr": "",
+        "global/cdn": remote_state("dns", "global/dns/terraform.tfstate"),
+        "envs/dev": remote_state("cdn", "global/cdn/terraform.tfstate"),
+    }, '[dependencies]\n"envs/dev" = ["global/ecr"]\n')
+    graph = StackGraph.load(load_config(tmp_path))
+    assert graph.stacks["envs/dev"].depends_on == {"bootstrap", "global/cdn", "global/ecr"}
+    assert graph.stacks["envs/dev"].reads == {"global/cdn", "global/ecr"}
+    assert graph.readers("global/dns") == {"global/cdn", "envs/dev"}  # transitively
+    assert graph.readers("global/ecr") == {"envs/dev"}
+    assert graph.readers("bootstrap") == set()
+    assert graph.dependents("bootstrap") == {"global/dns", "global/ecr", "global/cdn", "envs/dev"}
+
+
+def test_topo_layers_of_any_map_and_its_cycle_error() -> None:
+    from popcornctl.graph import topo_layers
+
+    assert topo_layers({"c": {"a", "b"}, "a": set(), "b": {"a"}}) == [["a"], ["b"], ["c"]]
+    with pytest.raises(PopcornError, match="a -> b -> a"):
+        topo_layers({"a": {"b"}, "b": {"a"}})
