@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from popcornctl.diagnose.awsutil import parse_since
+from popcornctl.diagnose.window import parse_since
 from popcornctl.diagnose.names import resolve_ecs, resolve_rds
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
