@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from popcornctl.diagnose.calls import Outcome
 from popcornctl.diagnose.ecs import lookups
 from popcornctl.diagnose.ecs.facts import Cluster, EcsFacts, Service, TargetHealth, Task, TaskDefinition
+from popcornctl.diagnose.ecs.lines import tg_name
 from popcornctl.diagnose.facts import Gap, arn_name
 from popcornctl.diagnose.findings import Health, Status
 from popcornctl.diagnose.iam import Question, Verdict, merge
@@ -151,7 +152,7 @@ def _service_gaps(
     for lb in svc.load_balancers:
         health = facts.target_health.get(lb.target_group_arn)
         if health is not None and health.error:
-            what = f"read the targets of {arn_name(lb.target_group_arn)}"
+            what = f"read the targets of {tg_name(lb.target_group_arn)}"
             gaps["target_health"] = Gap(
                 "target_health", what, "elasticloadbalancing:DescribeTargetHealth", health.error
             )

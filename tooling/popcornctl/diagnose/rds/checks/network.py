@@ -151,7 +151,7 @@ def rds_security_groups(facts: RdsFacts) -> list[Finding]:
     order=40,
     title="the ECS services can reach the port",
     looks_at="the ECS services' security groups and subnets (awsvpcConfiguration of the env's cluster, else "
-    "--ecs-security-group/the outputs, else the group named <project>-<env>-ecs); RDS ingress, ECS egress, the "
+    "--ecs-security-group/the outputs, else the group named `<project>-<env>-ecs`); RDS ingress, ECS egress, the "
     "subnets' CIDRs and network ACLs both ways",
     findings=("rds.ecs-access",),
     reads=("db_groups", "ecs_network"),
