@@ -144,3 +144,23 @@ def test_local_evaluation_ignores_resources_which_it_says() -> None:
     assert verdict.allowed == ("ecr:BatchGetImage",)  # counted although scoped to another repository
     assert verdict.missing == ("ecr:GetAuthorizationToken",)
     assert "not evaluated" in verdict.how
+
+
+def test_questions_differing_only_in_resources_share_one_simulation(iam: Any) -> None:
+    """Each service asks about its own log group: one call per role and actions, read per resource."""
+    groups = [f"arn:aws:logs:ap-northeast-2:{ACCOUNT}:log-group:/ecs/goorm-popcorn-dev/{s}:log-stream:*"
+              for s in ("api", "user")]
+    api, user = (Question(ROLE, ("logs:PutLogEvents",), (arn,), CONTEXT) for arn in groups)
+    merged = Question(ROLE, ("logs:PutLogEvents",), tuple(groups), CONTEXT)
+    with Stubber(iam) as stub:
+        get_role(stub)
+        stub.add_response("simulate_principal_policy", simulation(
+            {"EvalActionName": "logs:PutLogEvents", "EvalDecision": "implicitDeny",
+             "ResourceSpecificResults": [
+                 {"EvalResourceName": groups[0], "EvalResourceDecision": "allowed"},
+                 {"EvalResourceName": groups[1], "EvalResourceDecision": "implicitDeny"}]},
+        ), simulate_params(merged))
+        answers = Permissions(iam).answer([api, user])
+        stub.assert_no_pending_responses()
+    assert answers[api].value is not None and answers[api].value.ok
+    assert answers[user].value is not None and answers[user].value.missing == ("logs:PutLogEvents",)

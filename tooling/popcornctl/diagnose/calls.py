@@ -50,11 +50,6 @@ class Outcome(Generic[V]):
     error: str | None = None
     code: str | None = None
 
-    @property
-    def ok(self) -> bool:
-        """True when the call answered."""
-        return self.error is None
-
 
 class Memo(Generic[K, V]):
     """Thread-safe per-key memo: concurrent callers for one key make a single AWS call.

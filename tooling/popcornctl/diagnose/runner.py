@@ -23,7 +23,6 @@ from popcornctl.diagnose.registry import CheckSpec, checks_for
 from popcornctl.errors import PopcornError
 
 FactsT = TypeVar("FactsT")
-FactsT_co = TypeVar("FactsT_co", covariant=True)
 UNREAD = "facts"  # finding id of a gap no check reads
 
 
@@ -33,14 +32,6 @@ class Subject(Protocol):
     @property
     def gaps(self) -> Mapping[str, Gap]:
         """Facts the fetch step could not read, by name."""
-        ...
-
-
-class Fetcher(Protocol[FactsT_co]):
-    """A target's one fetch step."""
-
-    def __call__(self) -> FactsT_co:
-        """Every AWS read of the run: typed facts, with what could not be read recorded as gaps."""
         ...
 
 

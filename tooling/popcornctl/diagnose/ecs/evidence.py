@@ -6,6 +6,7 @@ cause one call each. Services are gathered concurrently on the fetch step's pool
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,7 +17,7 @@ from popcornctl.diagnose.ecs.facts import EcsFacts, ImageCheck, LogTail, TargetH
 from popcornctl.diagnose.ecs.subjects import ServiceSubject
 from popcornctl.diagnose.errors import error_code
 from popcornctl.diagnose.findings import Status
-from popcornctl.diagnose.iam import Permissions, Question, Verdict
+from popcornctl.diagnose.iam import Permissions, Question
 from popcornctl.diagnose.pool import Pool
 from popcornctl.diagnose.vpc.facts import SubnetRoute
 from popcornctl.diagnose.vpc.fetch import fetch_endpoint_services, fetch_subnet_routes
@@ -33,7 +34,8 @@ class Evidence:
         self.region = region
         self.pool = pool
         self.permissions = Permissions(clients["iam"])
-        self.verdicts: Memo[Question, Verdict] = Memo(self.permissions.ask)
+        self.questions: list[Question] = []
+        self._questions_lock = threading.Lock()
         self.health: Memo[str, tuple[TargetHealth, ...]] = Memo(self._target_health)
         self.routes: Memo[tuple[str, ...], Mapping[str, SubnetRoute]] = Memo(
             lambda subnets: fetch_subnet_routes(self.c["ec2"], list(subnets))
@@ -55,6 +57,7 @@ class Evidence:
     def gather(self, facts: EcsFacts, subjects: list[ServiceSubject]) -> EcsFacts:
         """``facts`` completed with every service's look-ups."""
         self.pool.map(self._service, subjects)
+        permissions = self.permissions.answer(self.questions, self.pool.map)  # one simulation per role and actions
         return replace(
             facts,
             target_health=self.health.results(),
@@ -64,7 +67,7 @@ class Evidence:
             log_groups=self.log_groups.results(),
             log_tails=self.tails.results(),
             secrets=dict(self.secret_states),
-            permissions=self.verdicts.results(),
+            permissions=permissions,
         )
 
     # -- per service ------------------------------------------------------------------------------------
@@ -85,8 +88,8 @@ class Evidence:
             questions += lookups.rule_questions(item.rule.id, item.task_definition, self.region)
             needed_endpoints += lookups.NETWORK_RULES.get(item.rule.id, [])
             self._rule_evidence(subject, item)
-        for question in questions:
-            self.verdicts(question)
+        with self._questions_lock:
+            self.questions += questions
         if needed_endpoints:
             self._network(subject)
 
