@@ -1,6 +1,7 @@
 """Fixtures of the diagnose tests: in-process moto (``aws``) and the sandbox server (``sandbox_world``).
 
-The seeding helpers and what each writes into moto's backend state are in diagworld.py.
+Both are seeded through the AWS API only (diagworld.py); facts moto cannot produce are built directly
+(diagfacts.py) or stubbed with botocore's Stubber in the tests that need them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def _fast_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def frozen_tasks() -> Iterator[None]:
-    """moto advances a task's state on every DescribeTasks; freeze it so seeded states stay put."""
+    """moto advances a task's state on every DescribeTasks; freeze it so seeded states stay put (moto's documented
+    state-manager API, which the sandbox server serves at /moto-api/state-manager too)."""
     from moto.moto_api import state_manager
 
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
@@ -72,8 +74,8 @@ def sandbox_world(
 ) -> Iterator[World]:
     """The session's moto server (emptied) as the user's running sandbox, and a World seeding it over HTTP.
 
-    The server runs in this process (popcornctl.sandbox.emulator.Emulator), so backend seeding reaches it too.
-    popcornctl finds a sandbox through <state dir>/sandbox.json and checks the pid is its own server; the test
+    The server runs in this process (popcornctl.sandbox.emulator.Emulator), so the moto settings read from the
+    environment (MOTO_ECS_SERVICE_RUNNING) and the frozen task transitions apply to it. popcornctl finds a sandbox through <state dir>/sandbox.json and checks the pid is its own server; the test
     server is this process, so that check is pointed at our pid.
     """
     import popcornctl.sandbox as sandbox_mod

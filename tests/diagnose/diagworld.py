@@ -1,24 +1,22 @@
-"""Seeded AWS worlds for the diagnose tests.
+"""Seeded AWS worlds for the diagnose tests, created through the AWS API only (never moto's internals).
 
-Everything moto can do is created through boto3 (clusters, task definitions, services, roles, secrets, log
-events, alarms, target groups, RDS instances, security groups, routes, metrics). What moto cannot produce
-is written into moto's in-process backend state, and each helper says so:
+Everything here is a boto3 call at the emulator: VPCs, subnets, routes, security groups, NACLs, roles and
+policies, task definitions, services, tasks, log events, alarms, target groups, DB instances, secrets, metrics.
+Two settings of the emulator are used, both moto's documented configuration: ``MOTO_ECS_SERVICE_RUNNING`` (the
+runningCount a new service reports) and the ``ecs::task`` state transition frozen by the ``frozen_tasks``
+fixture (moto otherwise advances a task on every DescribeTasks).
 
-- ECS services: moto reports runningCount 0, a single IN_PROGRESS deployment and no events, and drops
-  enableExecuteCommand / healthCheckGracePeriodSeconds / deploymentConfiguration
-  -> ``World.service`` sets those attributes on ``ecs_backends[account][region].services[...]``.
-- ECS tasks: ``run_task`` with awsvpc networking fails in moto, containers always exit 0 and ``stopCode`` is
-  missing -> ``World.task`` builds a ``moto.ecs.models.Task`` in the backend (constructed with the task
-  definition's network mode flipped to bridge only for the constructor) and sets lastStatus, stopCode,
-  stoppedReason, startedAt/stoppedAt, exitCode, container reason and managed agents on it. Task state
-  progression (moto advances a task on every DescribeTasks) is frozen with moto's state manager.
-- ELB target health: moto reports every registered target healthy -> ``World.unhealthy_targets``
-  monkeypatches the target group's ``health_for`` in the elbv2 backend.
-- RDS: moto does not persist Performance Insights or a managed secret's rotation -> ``World.db`` sets
-  ``performance_insights_enabled`` on the backend instance and ``rotation_enabled`` on the backend secret.
+What moto cannot produce is not seeded: the tests that need it build facts directly (``diagfacts``) or stub the
+response with botocore's Stubber, and say which. Known gaps (moto 5.2):
 
-The same World seeds the in-process ``mock_aws`` (fixture ``aws`` in conftest.py) and the sandbox server
-(fixture ``sandbox_world``), which runs in this process and shares moto's backends.
+- ECS services drop ``enableExecuteCommand``, ``healthCheckGracePeriodSeconds`` and the circuit breaker, and
+  have no events; ``run_task`` works only with bridge networking on a registered container instance (awsvpc
+  fails); containers always exit 0 and tasks carry no ``stopCode``, ``createdAt`` or ``stoppedAt``
+  (``stop_task`` keeps the reason);
+- every registered ELB target is healthy;
+- RDS does not persist Performance Insights, keeps only its own lifecycle events, and has no way to a status
+  such as storage-full, to pending modifications or to a parameter group pending reboot;
+- ``iam:SimulatePrincipalPolicy`` is not implemented (diagnose falls back to its local evaluator).
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -56,12 +53,6 @@ SSM_POLICY = json.dumps({
                                                  "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
                    "Resource": "*"}],
 })
-
-
-def _ecs_backend() -> Any:
-    from moto.ecs.models import ecs_backends
-
-    return ecs_backends[ACCOUNT][REGION]
 
 
 @dataclass
@@ -121,8 +112,15 @@ class World:
         ]
 
     # -- ECS ----------------------------------------------------------------------------------------
-    def cluster(self, name: str = CLUSTER) -> str:
+    def cluster(self, name: str = CLUSTER, *, instances: int = 1) -> str:
+        """A cluster with container instances (moto runs tasks only on them)."""
         self.c("ecs").create_cluster(clusterName=name)
+        ec2 = self.c("ec2")
+        for _ in range(instances):
+            instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]
+            self.c("ecs").register_container_instance(
+                cluster=name, instanceIdentityDocument=json.dumps({"instanceId": instance["InstanceId"]})
+            )
         return name
 
     def roles(self, *, exec_policy: bool = True, ssm: bool = True) -> tuple[str, str]:
@@ -132,11 +130,7 @@ class World:
         iam = self.c("iam")
         roles = []
         for suffix in ("ecs-execution", "ecs-task"):
-            name = f"{PREFIX}-{suffix}"
-            try:
-                roles.append(iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"])
-            except iam.exceptions.EntityAlreadyExistsException:
-                roles.append(iam.get_role(RoleName=name)["Role"]["Arn"])
+            roles.append(iam.create_role(RoleName=f"{PREFIX}-{suffix}", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"])
         if exec_policy:
             arn = iam.create_policy(PolicyName="AmazonECSTaskExecutionRolePolicy",
                                     PolicyDocument=EXEC_POLICY_DOCUMENT)["Policy"]["Arn"]
@@ -158,8 +152,8 @@ class World:
         exec_role: str | None = "default",
         task_role: str | None = "default",
         logs: bool = True,
-        start_period: int | None = None,
     ) -> str:
+        """A bridge-mode task definition (moto runs no awsvpc task); the service launches it as FARGATE."""
         default_exec, default_task = self.roles()
         container: dict[str, Any] = {
             "name": svc,
@@ -180,15 +174,8 @@ class World:
                 "logDriver": "awslogs",
                 "options": {"awslogs-group": group, "awslogs-region": REGION, "awslogs-stream-prefix": svc},
             }
-        if start_period is not None:
-            container["healthCheck"] = {"command": ["CMD-SHELL", "curl -f localhost:8080/health"],
-                                        "startPeriod": start_period}
         kwargs: dict[str, Any] = {
-            "family": f"{PREFIX}-{svc}",
-            "requiresCompatibilities": ["FARGATE"],
-            "networkMode": "awsvpc",
-            "cpu": cpu,
-            "memory": memory,
+            "family": f"{PREFIX}-{svc}", "networkMode": "bridge", "cpu": cpu, "memory": memory,
             "containerDefinitions": [container],
         }
         if exec_role:
@@ -205,23 +192,18 @@ class World:
         *,
         desired: int = 2,
         running: int = 2,
-        pending: int = 0,
-        rollout: str = "COMPLETED",
-        deployments: list[dict[str, Any]] | None = None,
-        events: list[str] | None = None,
         target_group: str | None = None,
-        grace: int = 60,
-        exec_enabled: bool = True,
         cluster: str = CLUSTER,
         subnets: list[str] | None = None,
+        td: str | None = None,
         **td_kwargs: Any,
-    ) -> dict[str, Any]:
-        """create_service through boto3, then the fields moto cannot produce written to the backend."""
-        td = self._tds.get(svc) or self.task_definition(svc, **td_kwargs)
+    ) -> str:
+        """create_service; ``running`` is what moto reports as runningCount (MOTO_ECS_SERVICE_RUNNING)."""
+        arn = td or self._tds.get(svc) or self.task_definition(svc, **td_kwargs)
         net = self.network()
         name = f"{PREFIX}-{svc}"
         kwargs: dict[str, Any] = {
-            "cluster": cluster, "serviceName": name, "taskDefinition": td, "desiredCount": desired,
+            "cluster": cluster, "serviceName": name, "taskDefinition": arn, "desiredCount": desired,
             "launchType": "FARGATE",
             "networkConfiguration": {"awsvpcConfiguration": {"subnets": subnets or net.subnets,
                                                              "securityGroups": [net.ecs_sg],
@@ -229,81 +211,21 @@ class World:
         }
         if target_group:
             kwargs["loadBalancers"] = [{"targetGroupArn": target_group, "containerName": svc, "containerPort": 8080}]
-        self.c("ecs").create_service(**kwargs)
-        # moto: runningCount is 0, the deployment is IN_PROGRESS and events are empty -> seed the backend
-        backend_svc = _ecs_backend().services[f"{cluster}:{name}"]
-        backend_svc.running_count = running
-        backend_svc.pending_count = pending
-        backend_svc.enable_execute_command = exec_enabled
-        backend_svc.health_check_grace_period_seconds = grace
-        backend_svc.deployment_configuration = {
-            "deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 200,
-            "minimumHealthyPercent": 100,
-        }
-        now = datetime.now(UTC)
-        if deployments is not None:
-            backend_svc.deployments = deployments
-        else:
-            dep = backend_svc.deployments[0]
-            dep.update(rolloutState=rollout, runningCount=running, pendingCount=pending, desiredCount=desired,
-                       createdAt=now - timedelta(minutes=20), updatedAt=now - timedelta(minutes=18),
-                       rolloutStateReason=f"ECS deployment {dep['id']} completed." if rollout == "COMPLETED" else
-                       dep.get("rolloutStateReason"))
-        messages = events if events is not None else [f"(service {name}) has reached a steady state."]
-        backend_svc.events = [
-            {"id": f"ev-{i}", "createdAt": now - timedelta(minutes=2 + 3 * i), "message": m}
-            for i, m in enumerate(messages)
-        ]
-        return {"name": name, "td": td, "backend": backend_svc}
-
-    def task(
-        self,
-        svc: str,
-        *,
-        stopped: bool = False,
-        stop_code: str | None = None,
-        reason: str = "",
-        exit_code: int | None = None,
-        container_reason: str | None = None,
-        stopped_ago: timedelta = timedelta(minutes=5),
-        ran_for: timedelta = timedelta(minutes=1),
-        agent: str | None = "RUNNING",
-        cluster: str = CLUSTER,
-    ) -> str:
-        """A task in moto's backend state (run_task cannot start awsvpc tasks; exit codes/stopCode are not set)."""
-        from moto.ecs.models import Task
-
-        backend = _ecs_backend()
-        td = backend.describe_task_definition(self._tds[svc])
-        mode = td.network_mode
-        td.network_mode = "bridge"  # moto's Task() fails to build awsvpc attachments; the mode is restored below
+        self.monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", str(running))
         try:
-            task = Task(backend.clusters[cluster], td, None, None, backend, group=f"service:{PREFIX}-{svc}",
-                        launch_type="FARGATE", platform_version="1.4.0")
+            self.c("ecs").create_service(**kwargs)
         finally:
-            td.network_mode = mode
-        backend.tasks.setdefault(cluster, {})[task.task_arn] = task
-        now = datetime.now(UTC)
-        task.created_at = now - stopped_ago - ran_for - timedelta(seconds=40) if stopped else now - timedelta(hours=1)
-        task.started_at = task.created_at + timedelta(seconds=40)
-        container = task.containers[0]
+            self.monkeypatch.delenv("MOTO_ECS_SERVICE_RUNNING")
+        return name
+
+    def task(self, svc: str, *, stopped: bool = False, reason: str = "", cluster: str = CLUSTER) -> str:
+        """A task of the service (run_task with the service's group), stopped with ``reason`` when asked."""
+        ecs = self.c("ecs")
+        arn = str(ecs.run_task(cluster=cluster, taskDefinition=self._tds[svc], count=1, launchType="EC2",
+                               group=f"service:{PREFIX}-{svc}")["tasks"][0]["taskArn"])
         if stopped:
-            task.status = "STOPPED"
-            task.desired_status = "STOPPED"
-            task.stopped_reason = reason
-            task.stopped_at = now - stopped_ago
-            if stop_code:
-                task.stop_code = stop_code
-            container.last_status = "STOPPED"
-            container.exitCode = exit_code
-            if container_reason:
-                container.reason = container_reason
-        else:
-            container.last_status = "RUNNING"
-            container.exitCode = None
-            if agent:
-                container.managed_agents = [{"name": "ExecuteCommandAgent", "lastStatus": agent}]
-        return str(task.task_arn)
+            ecs.stop_task(cluster=cluster, task=arn, reason=reason)
+        return arn
 
     def log_lines(self, svc: str, task_arn: str, lines: list[str]) -> None:
         logs = self.c("logs")
@@ -324,18 +246,6 @@ class World:
         if targets:
             elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": ip, "Port": 8080} for ip in targets])
         return arn
-
-    def unhealthy_targets(self, tg_arn: str, reason: str, description: str) -> None:
-        """moto marks every registered target healthy: patch the backend target group's health_for."""
-        from moto.elbv2.models import FakeHealthStatus, elbv2_backends
-
-        group = elbv2_backends[ACCOUNT][REGION].target_groups[tg_arn]
-
-        def health_for(target: dict[str, Any], ec2_backend: Any) -> FakeHealthStatus:
-            port = target.get("Port", group.port)
-            return FakeHealthStatus(target["Id"], port, group.health_check_port, "unhealthy", reason, description)
-
-        self.monkeypatch.setattr(group, "health_for", health_for)
 
     def alarm(self, name: str, dimensions: list[dict[str, str]], namespace: str = "AWS/ECS") -> None:
         cw = self.c("cloudwatch")
@@ -358,9 +268,9 @@ class World:
         allocated: int = 20,
         max_allocated: int | None = 100,
         free_gib: float = 15.0,
-        performance_insights: bool = True,
         rotation: bool = True,
         metrics: bool = True,
+        retention: int = 7,
         identifier: str = f"{PREFIX}-postgres",
     ) -> dict[str, Any]:
         net = self.network()
@@ -398,27 +308,20 @@ class World:
             DBInstanceIdentifier=identifier, Engine="postgres", EngineVersion="16.4", DBInstanceClass="db.t4g.micro",
             AllocatedStorage=allocated, MasterUsername="popcorn", ManageMasterUserPassword=True,
             DBSubnetGroupName=f"{PREFIX}-db", VpcSecurityGroupIds=[sg], PubliclyAccessible=public,
-            MultiAZ=multi_az, BackupRetentionPeriod=7, EnablePerformanceInsights=performance_insights, **kwargs,
+            MultiAZ=multi_az, BackupRetentionPeriod=retention, EnablePerformanceInsights=True, **kwargs,
         )
-        from moto.rds.models import rds_backends
-
-        backend_db = rds_backends[ACCOUNT][REGION].databases[identifier]
-        backend_db.performance_insights_enabled = performance_insights  # moto does not persist it
         secret_arn = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["MasterUserSecret"][
             "SecretArn"]
-        if rotation:
-            from moto.secretsmanager.models import secretsmanager_backends
-
-            secret = secretsmanager_backends[ACCOUNT][REGION].secrets[secret_arn]
-            secret.rotation_requested = True  # RDS-managed secrets rotate every 7 days; moto leaves it off
-            secret.rotation_enabled = True
-            secret.auto_rotate_after_days = 7
+        if rotation:  # RDS-managed secrets rotate every 7 days; moto leaves rotation off until asked
+            self.c("secretsmanager").rotate_secret(SecretId=secret_arn, RotationRules={"AutomaticallyAfterDays": 7})
         if metrics:
             self.db_metrics(identifier, free_gib=free_gib)
-        return {"id": identifier, "sg": sg, "subnets": db_subnets, "backend": backend_db, "secret": secret_arn}
+        return {"id": identifier, "sg": sg, "subnets": db_subnets, "secret": secret_arn}
 
     def db_metrics(self, identifier: str, *, free_gib: float, cpu: float = 12.0, connections: float = 8.0,
                    latency: float = 0.002) -> None:
+        from datetime import UTC, datetime, timedelta
+
         cw = self.c("cloudwatch")
         now = datetime.now(UTC)
         dims = [{"Name": "DBInstanceIdentifier", "Value": identifier}]
@@ -431,14 +334,3 @@ class World:
                 data.append({"MetricName": name, "Dimensions": dims, "Timestamp": stamp, "Value": value})
         for i in range(0, len(data), 20):
             cw.put_metric_data(Namespace="AWS/RDS", MetricData=data[i : i + 20])
-
-    def rds_event(self, identifier: str, message: str, categories: list[str]) -> None:
-        """moto records only its own lifecycle events (created, backups): add one to the backend's list."""
-        from moto.rds.models import Event, rds_backends
-
-        backend = rds_backends[ACCOUNT][REGION]
-        event = Event("DB_INSTANCE_CREATE", backend.databases[identifier])
-        event.message = message
-        event.event_categories = categories
-        event.date = datetime.now(UTC) - timedelta(minutes=7)
-        backend.events.append(event)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from popcornctl.diagnose.awsutil import parse_since
 from popcornctl.diagnose.names import resolve_ecs, resolve_rds
+from popcornctl.diagnose.window import parse_since
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
 from popcornctl.settings import Settings

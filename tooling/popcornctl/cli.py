@@ -364,6 +364,9 @@ def build_app() -> "typer.Typer":
     since_opt = typer.Option(
         "--since", help="Look back this far for stopped tasks, events and metrics (90s, 15m, 1h, 2d)."
     )
+    timeout_opt = typer.Option(
+        "--timeout", help="Give up (exit 2) when AWS has not answered the whole diagnosis within this (60s, 2m)."
+    )
 
     @diagnose_app.command(
         "ecs",
@@ -380,6 +383,7 @@ def build_app() -> "typer.Typer":
             typer.Option("--service", help="A service name or key (repeatable; default: every service)."),
         ] = None,
         since: Annotated[str, since_opt] = "1h",
+        timeout: Annotated[str, timeout_opt] = "60s",
         sandbox: Annotated[bool, sandbox_opt] = False,
     ) -> int:
         from popcornctl.commands import diagnose as cmd
@@ -387,7 +391,7 @@ def build_app() -> "typer.Typer":
 
         # Diagnosing an emulator that is not running means nothing: never start one just to look.
         rt = Runtime(settings=ctx.obj, sandbox=sandbox, start_sandbox=False)
-        return cmd.ecs(rt, env=env, cluster=cluster, services=list(service or []), since=since)
+        return cmd.ecs(rt, env=env, cluster=cluster, services=list(service or []), since=since, timeout=timeout)
 
     @diagnose_app.command(
         "rds",
@@ -405,13 +409,17 @@ def build_app() -> "typer.Typer":
             typer.Option("--ecs-security-group", help="The ECS services' security group (repeatable; default: found)."),
         ] = None,
         since: Annotated[str, since_opt] = "1h",
+        timeout: Annotated[str, timeout_opt] = "60s",
         sandbox: Annotated[bool, sandbox_opt] = False,
     ) -> int:
         from popcornctl.commands import diagnose as cmd
         from popcornctl.runtime import Runtime
 
         rt = Runtime(settings=ctx.obj, sandbox=sandbox, start_sandbox=False)
-        return cmd.rds(rt, env=env, instance=instance, ecs_security_groups=list(ecs_security_group or []), since=since)
+        return cmd.rds(
+            rt, env=env, instance=instance, ecs_security_groups=list(ecs_security_group or []), since=since,
+            timeout=timeout,
+        )
 
     # -- affected ------------------------------------------------------------------------------
     @app.command(

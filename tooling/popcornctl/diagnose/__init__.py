@@ -1,27 +1,37 @@
 """The diagnose room: explain what is wrong with an environment's ECS services or RDS database.
 
-Public API (used by ``popcornctl.commands.diagnose`` and the tests):
+Shape (the same for every target; ``alb``, ``cache``, ``kafka``, ``network`` are added the same way):
 
-- :func:`diagnose_ecs` / :func:`diagnose_rds` — run a diagnosis on boto3 clients from
-  :class:`popcornctl.aws.Clients` and return a :class:`~popcornctl.diagnose.findings.Report`.
-- :mod:`.names` — which cluster/services/instance to look at (flags, Terraform outputs, convention).
-- :mod:`.rules` — the classification table (AWS wording -> cause and fix).
-- :mod:`.render` — Rich output; ``Report.to_dict()`` is the JSON output (schema in ``findings.REPORT_SCHEMA``).
+- per target a package (:mod:`.ecs`, :mod:`.rds`) with typed facts (``facts.py``), ONE fetch step
+  (``fetch.py``: every AWS read, batched and concurrent, recording what it could not read), and checks
+  (``checks/*.py``): pure functions of the facts registered with ``@check`` (:mod:`.registry`);
+- one runner (:mod:`.runner`) for every target: the fetch within the run's deadline (:mod:`.deadline`), then
+  the checks in order, unreadable facts and failing checks turned into findings, timings kept;
+- shared pieces: :mod:`.findings` (the report), :mod:`.rules` (AWS wording -> cause and fix, per area),
+  :mod:`.iam` (policy simulator, offline fallback), :mod:`.vpc`, :mod:`.cloudwatch`, :mod:`.names`,
+  :mod:`.render`; AWS error handling lives in :mod:`.errors` only.
 
-Nothing here imports boto3 at module level.
+Public API (used by ``popcornctl.commands.diagnose`` and the tests): :func:`diagnose_ecs`,
+:func:`diagnose_rds`. Nothing here imports boto3 at module level.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from popcornctl.diagnose.awsutil import Window, parse_since
+from popcornctl.diagnose.deadline import Deadline
 from popcornctl.diagnose.findings import Finding, Health, Names, Report, Status, TargetReport
+from popcornctl.diagnose.window import DEFAULT_TIMEOUT, Window, parse_since, parse_timeout
 
 if TYPE_CHECKING:
     from popcornctl.aws import Clients
+    from popcornctl.diagnose.runner import DiagnoseTarget
+
+F = TypeVar("F")
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
+    "Deadline",
     "Finding",
     "Health",
     "Names",
@@ -32,6 +42,7 @@ __all__ = [
     "diagnose_ecs",
     "diagnose_rds",
     "parse_since",
+    "parse_timeout",
 ]
 
 
@@ -45,22 +56,14 @@ def diagnose_ecs(
     environment: str | None = None,
     where: str = "",
     max_workers: int = 16,
+    deadline: Deadline | None = None,
 ) -> Report:
     """Diagnose an ECS cluster (all services, or the named ones): cluster summary first, then per service."""
-    from popcornctl.diagnose.ecs import EcsDiagnoser
+    from popcornctl.diagnose.ecs import EcsTarget
 
-    targets = EcsDiagnoser(clients, cluster, services, window, max_workers=max_workers, where=where).run()
-    return Report(
-        command="ecs",
-        where=where or clients.target.describe(),
-        region=clients.target.region,
-        environment=environment,
-        since=window.since,
-        window_start=window.start,
-        window_end=window.end,
-        names=names or Names(source="flags"),
-        targets=targets,
-    )
+    where = where or clients.target.describe()
+    target = EcsTarget(clients, cluster, services, window, where=where, max_workers=max_workers)
+    return _run("ecs", target, clients, window, where, names, environment, deadline)
 
 
 def diagnose_rds(
@@ -76,11 +79,14 @@ def diagnose_rds(
     ecs_security_groups: list[str] | None = None,
     ecs_subnets: list[str] | None = None,
     where: str = "",
+    deadline: Deadline | None = None,
 ) -> Report:
     """Diagnose one RDS DB instance (``prod`` expects Multi-AZ and 7+ days of backups)."""
-    from popcornctl.diagnose.rds import RdsDiagnoser
+    from popcornctl.diagnose.rds import RdsTarget
+    from popcornctl.diagnose.rds.fetch import RdsFetch
 
-    targets = RdsDiagnoser(
+    where = where or clients.target.describe()
+    fetch = RdsFetch(
         clients,
         instance,
         window,
@@ -90,10 +96,27 @@ def diagnose_rds(
         ecs_security_groups=ecs_security_groups,
         ecs_subnets=ecs_subnets,
         where=where,
-    ).run()
+    )
+    return _run("rds", RdsTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def _run(
+    command: str,
+    target: DiagnoseTarget[F],
+    clients: Clients,
+    window: Window,
+    where: str,
+    names: Names | None,
+    environment: str | None,
+    deadline: Deadline | None,
+) -> Report:
+    from popcornctl.diagnose.runner import run
+
+    deadline = deadline or Deadline(parse_timeout(DEFAULT_TIMEOUT), where)
+    targets, fetch_seconds = run(target, deadline, answer_within=clients.answer_within)
     return Report(
-        command="rds",
-        where=where or clients.target.describe(),
+        command=command,
+        where=where,
         region=clients.target.region,
         environment=environment,
         since=window.since,
@@ -101,4 +124,5 @@ def diagnose_rds(
         window_end=window.end,
         names=names or Names(source="flags"),
         targets=targets,
+        fetch_seconds=fetch_seconds,
     )

@@ -53,6 +53,7 @@ class Finding:
     cause: str | None = None
     remediation: str | None = None
     rule: str | None = None  # the classification rule (popcornctl.diagnose.rules) that matched, if any
+    down: bool = False  # the subject serves nothing at all (e.g. 0 of N tasks running); not part of the JSON
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (see REPORT_SCHEMA)."""
@@ -76,7 +77,7 @@ class TargetReport:
     arn: str | None = None
     facts: dict[str, str] = field(default_factory=dict)  # the header panel, in display order
     findings: list[Finding] = field(default_factory=list)
-    down: bool = False  # set when the target serves nothing at all (e.g. 0 of N tasks running)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per check id (verbose output, not JSON)
 
     def add(self, finding: Finding) -> Finding:
         """Append a finding and return it."""
@@ -89,8 +90,13 @@ class TargetReport:
         return worst(f.status for f in self.findings)
 
     @property
+    def down(self) -> bool:
+        """True when a finding says the target serves nothing at all."""
+        return any(f.down for f in self.findings)
+
+    @property
     def health(self) -> Health:
-        """down when marked so; degraded when any finding is WARN or FAIL; healthy otherwise."""
+        """down when a finding says so; degraded when any finding is WARN or FAIL; healthy otherwise."""
         if self.down:
             return Health.DOWN
         return Health.HEALTHY if self.status is Status.OK else Health.DEGRADED
@@ -130,6 +136,7 @@ class Report:
     names: Names
     targets: list[TargetReport] = field(default_factory=list)
     generated_at: datetime | None = None
+    fetch_seconds: float | None = None  # how long the fetch step took (verbose output, not JSON)
 
     @property
     def health(self) -> Health:

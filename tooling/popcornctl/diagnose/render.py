@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from popcornctl.diagnose.awsutil import human_age
 from popcornctl.diagnose.findings import Finding, Health, Report, Status, TargetReport
+from popcornctl.diagnose.window import human_age
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,6 +41,9 @@ def render(report: Report, console: Console, *, verbose: bool = False) -> None:
     _out(
         console,
     )
+    if verbose and report.fetch_seconds is not None:
+        checks = sum(sum(t.timings.values()) for t in report.targets)
+        _out(console, f"[dim]read AWS in {report.fetch_seconds:.2f}s, ran the checks in {checks * 1000:.0f}ms[/]")
     style = HEALTH_STYLE[report.health]
     _out(
         console,

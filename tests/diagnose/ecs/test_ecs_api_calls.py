@@ -1,8 +1,8 @@
 """The API budget of ``diagnose ecs`` on a cluster with 50 services, counted with botocore event hooks.
 
-Seeding (diagworld): 50 services through boto3 create_service; 3 tasks per service (one running, two stopped:
-a Spot interruption and an app crash) written into moto's backend state, because run_task cannot start
-awsvpc tasks and moto never sets stopCode or exit codes.
+Seeding through the AWS API only: 50 services through create_service; 3 tasks per service through run_task
+(one running, two stopped through StopTask: a Spot interruption and an out-of-memory kill, which the rules
+classify from the stop reason since moto sets no stopCode or exit code).
 """
 
 from __future__ import annotations
@@ -15,29 +15,29 @@ from typing import Any
 from diagworld import CLUSTER, World
 
 from popcornctl.diagnose import Window, diagnose_ecs
+from popcornctl.diagnose.ecs.fetch import CLIENTS
 
 SERVICES = 50
 
 
 def test_fifty_services_cost_batched_calls_only(aws: World) -> None:
     aws.cluster()
-    aws.task_definition("shared")
+    td = aws.task_definition("shared", container_memory=32)
     for i in range(SERVICES):
         svc = f"svc{i:02d}"
-        aws._tds[svc] = aws._tds["shared"]  # one revision for all: DescribeTaskDefinition once
+        aws._tds[svc] = td  # one revision for all: DescribeTaskDefinition once
         aws.service(svc, desired=1, running=1)
         aws.task(svc)
-        aws.task(svc, stopped=True, stop_code="SpotInterruption", reason="Your Spot Task was interrupted.")
-        aws.task(svc, stopped=True, stop_code="EssentialContainerExited", reason="Essential container in task exited",
-                 exit_code=1)
+        aws.task(svc, stopped=True, reason="Your Spot Task was interrupted.")
+        aws.task(svc, stopped=True, reason="OutOfMemoryError: Container killed due to memory usage")
 
     calls: Counter[str] = Counter()
 
     def count(model: Any, **_: Any) -> None:
         calls[f"{model.service_model.service_name}.{model.name}"] += 1
 
-    # the diagnoser takes its clients from this factory, so hooking them here sees every call it makes
-    for service in ("ecs", "elbv2", "logs", "cloudwatch", "iam", "secretsmanager", "ssm", "ec2", "ecr"):
+    # the fetch step takes its clients from this factory, so hooking them here sees every call it makes
+    for service in CLIENTS:
         aws.clients.client(service).meta.events.register("before-call.*.*", count)
 
     report = diagnose_ecs(aws.clients, cluster=CLUSTER, services=None, window=Window.ending_now(timedelta(hours=1)))
@@ -52,9 +52,13 @@ def test_fifty_services_cost_batched_calls_only(aws: World) -> None:
     assert calls["ecs.DescribeClusters"] == 1
     assert calls["ecs.DescribeTaskDefinition"] == 1
     assert calls["cloudwatch.DescribeAlarms"] == 1
-    # shared look-ups are memoised across the 50 concurrent services: one set of IAM reads per role
-    assert calls["iam.GetRole"] == 2  # execution role (task definition check) and task role (ECS Exec check)
-    # a log tail per service for the crashed task is the only per-service read
+    # shared look-ups are memoised across the 50 concurrent services: one set of IAM reads per role (the services
+    # share one execution role; moto drops enableExecuteCommand, so the task role is never asked about)
+    assert calls["iam.GetRole"] == 1
+    assert calls["iam.ListRolePolicies"] == 1
+    # the policy simulator is tried once; the emulator lacks it, so the run stays on the offline fallback
+    assert calls["iam.SimulatePrincipalPolicy"] == 1
+    # a log tail per service for the out-of-memory task is the only per-service read
     assert calls["logs.GetLogEvents"] == SERVICES
     per_service = {name for name, n in calls.items() if n >= SERVICES}
     assert per_service == {"logs.GetLogEvents"}, calls
