@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from clirunner import run_cli
-from popcornctl.commands import COMMANDS
 
 
 def _one_line_error(code: int, err: str) -> str:
@@ -23,6 +22,7 @@ def _one_line_error(code: int, err: str) -> str:
 
 def _summaries() -> dict[str, str]:
     """Each command's one-line summary: the first paragraph of the help its module gives it."""
+    from popcornctl.commands import COMMANDS
     from popcornctl.commands.app import build_command
 
     app = build_command()
@@ -33,6 +33,7 @@ def test_help_lists_every_command_the_app_has(capsys: pytest.CaptureFixture[str]
     monkeypatch.setenv("COLUMNS", "250")  # no wrapping, so each summary is on one line
     code, out, _ = run_cli(["--help"], capsys)
     assert code == 0
+    from popcornctl.commands import COMMANDS
     from popcornctl.commands.app import build_command
 
     assert sorted(build_command().commands) == sorted(name for name, _ in COMMANDS)
@@ -75,6 +76,7 @@ def test_the_help_is_rendered_once_then_served_without_typer(tmp_path: Path) -> 
 
 def test_the_help_cache_key_covers_what_shapes_the_help(monkeypatch: pytest.MonkeyPatch) -> None:
     from popcornctl import cli
+    from popcornctl.commands import COMMANDS
 
     base = cli._help_key()
     assert all(f"{module.rsplit('.', 1)[-1]}.py " in base for _, module in COMMANDS)

@@ -14,7 +14,6 @@ import pytest
 
 from clirunner import run_cli
 from popcornctl import __version__
-from popcornctl.commands import COMMANDS
 from popcornctl.runtime import Runtime
 
 
@@ -61,6 +60,7 @@ def test_a_global_option_after_the_subcommand_overrides_the_one_before(seen_ecs:
 
 
 def test_every_command_accepts_the_global_options() -> None:
+    from popcornctl.commands import COMMANDS
     from popcornctl.commands.app import build_command
 
     app = build_command()

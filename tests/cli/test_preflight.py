@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from clirunner import run_cli
-from popcornctl.commands import COMMANDS
 
 # Each command that talks to AWS on a real run: its arguments, and the function that does its work.
 AWS_COMMANDS: dict[str, tuple[list[str], str, str]] = {
@@ -49,6 +48,8 @@ def _one_line(code: int, err: str) -> str:
 
 
 def test_every_command_is_classified() -> None:
+    from popcornctl.commands import COMMANDS
+
     top = {argv[0] for argv, _, _ in AWS_COMMANDS.values()}
     assert top | LOCAL_COMMANDS == {name for name, _ in COMMANDS}
 
