@@ -215,6 +215,11 @@ def test_every_setting_keeps_its_meaning(tmp_path: Path) -> None:
     assert config.dependencies == {"envs/dev": ("global/ecr", "global/dns")}
 
 
+def test_an_empty_lock_table_means_the_s3_lockfile_alone(tmp_path: Path) -> None:
+    config = load_config(_repo(tmp_path, TOML.replace('lock_table = "goorm-popcorn-tf-locks"', 'lock_table = ""')))
+    assert config.backend.lock_table == "" and config.backend.use_lockfile
+
+
 def test_defaults(tmp_path: Path) -> None:
     minimal = '[project]\nregion = "ap-northeast-2"\n[backend]\nbucket = "b-state"\nlock_table = "locks"\n'
     config = load_config(_repo(tmp_path, minimal))

@@ -67,7 +67,8 @@ class BackendTable:
     """``[backend]``: where Terraform keeps state and locks."""
 
     bucket: str = field(metadata=spec(example='bucket = "goorm-popcorn-tfstate"', check=_filled))
-    lock_table: str = field(metadata=spec(example='lock_table = "goorm-popcorn-tf-locks"', check=_filled))
+    # "" means no DynamoDB table: the S3 lockfile alone (use_lockfile = true) holds the lock
+    lock_table: str = field(metadata=spec(example='lock_table = "goorm-popcorn-tf-locks"'))
     region: str | None = field(default=None, metadata=spec(example='region = "ap-northeast-2"', check=_region))
     use_lockfile: bool = field(default=True, metadata=spec(example="use_lockfile = true"))
     encrypt: bool = field(default=True, metadata=spec(example="encrypt = true"))
