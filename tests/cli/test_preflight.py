@@ -21,7 +21,7 @@ AWS_COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "down": (["down", "dev", "--auto-approve"], "popcornctl.commands.down", "down"),
     "policy-check": (["policy-check", "--env", "dev"], "popcornctl.commands.policy_check", "policy_check"),
 }
-LOCAL_COMMANDS = {"sandbox"}  # the emulator's own lifecycle: no AWS
+LOCAL_COMMANDS = {"sandbox", "affected", "ci"}  # the emulator's lifecycle, git and the stack graph: no AWS
 
 
 class NeverRuns:

@@ -33,6 +33,10 @@ app = typer.Typer(
 )
 
 Env = Annotated[str | None, typer.Option("--env", help="The environment (dev, prod).", show_default=False)]
+Timeout = Annotated[
+    str, typer.Option("--timeout", help="Give up (exit 2) when AWS has not answered the whole diagnosis within this "
+                      "(60s, 2m).")
+]
 
 
 @app.command(
@@ -53,11 +57,12 @@ def ecs_command(
                      show_default=False),
     ] = None,
     since: Since = "1h",
+    timeout: Timeout = DEFAULT_TIMEOUT,
     sandbox: SandboxRunning = False,
 ) -> int:
     # Diagnosing an emulator that is not running means nothing: never start one just to look.
     rt = runtime(ctx, sandbox=sandbox, start_sandbox=False)
-    return ecs(rt, env=env, cluster=cluster, services=list(service or []), since=since)
+    return ecs(rt, env=env, cluster=cluster, services=list(service or []), since=since, timeout=timeout)
 
 
 @app.command(
@@ -81,10 +86,14 @@ def rds_command(
                      show_default=False),
     ] = None,
     since: Since = "1h",
+    timeout: Timeout = DEFAULT_TIMEOUT,
     sandbox: SandboxRunning = False,
 ) -> int:
     rt = runtime(ctx, sandbox=sandbox, start_sandbox=False)
-    return rds(rt, env=env, instance=instance, ecs_security_groups=list(ecs_security_group or []), since=since)
+    return rds(
+        rt, env=env, instance=instance, ecs_security_groups=list(ecs_security_group or []), since=since,
+        timeout=timeout,
+    )
 
 
 def ecs(
