@@ -83,6 +83,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_plugin
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("POPCORN_STATE_DIR", str(home / ".local/state/popcornctl"))
     monkeypatch.setenv("POPCORN_PLUGIN_CACHE_DIR", str(shared_plugin_cache))
     if PROVIDER_MIRROR is not None:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import copy
-import io
 import subprocess
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import yaml
 from atlantis_rules import matches_or_parent_matches, triggers, validate
 from gitrepos import platform_repo, write
 
+from clirunner import run_cli
 from popcornctl.config import load_config
 from popcornctl.graph.affected import ChangeMap
 from popcornctl.graph.engines import atlantis_yaml, rollout_layers
@@ -23,16 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    from popcornctl import cli as entry
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            entry.main(["--repo", str(root), "--no-color", *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(args, prefix=["--repo", str(root), "--no-color"])
 
 
 def generated(root: Path) -> dict[str, Any]:

@@ -3,31 +3,21 @@ with its rollout layer), the $GITHUB_OUTPUT lines the workflows read, and its re
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gitrepos import commit, platform_repo, write
 
+from clirunner import run_cli
 from popcornctl.config import load_config
 from popcornctl.graph import StackGraph
 from popcornctl.graph.engines import jobs, rollout_layers
 
 
 def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    from popcornctl import cli as entry
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            entry.main(["--repo", str(root), "--no-color", *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(args, prefix=["--repo", str(root), "--no-color"])
 
 
 @pytest.fixture

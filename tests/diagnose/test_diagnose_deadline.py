@@ -20,8 +20,8 @@ import pytest
 from diagstall import StalledEndpoint
 from diagworld import CLUSTER, REGION, World
 
+from clirunner import run_cli
 from popcornctl.aws import Clients
-from popcornctl.cli import main
 from popcornctl.diagnose import Deadline, Window, diagnose_ecs, parse_timeout
 from popcornctl.errors import PopcornError
 from popcornctl.sandbox import Sandbox
@@ -38,10 +38,7 @@ def stalled() -> Iterator[StalledEndpoint]:
 
 
 def cli(args: list[str], repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["--repo", str(repo), "--no-color", *args])
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(args, capsys, prefix=["--repo", str(repo), "--no-color"])
 
 
 def test_a_stalled_endpoint_ends_the_run_at_the_deadline(stalled: StalledEndpoint) -> None:

@@ -304,7 +304,7 @@ def test_plans_pass_the_policy_gate_without_any_finding(env_plan: tuple[str, Pla
     env, _ = env_plan
     res = subprocess.run(
         [sys.executable, "-m", "popcornctl", "--no-color", "policy-check", str(ARTIFACTS / f"{env}.json"),
-         "--no-checkov", "--fail-on", "low", "--root", str(env_dir(env)), "--format", "json"],
+         "--no-checkov", "--fail-on", "low", "--root", str(env_dir(env)), "--output", "json"],
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]

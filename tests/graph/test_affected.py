@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 from gitrepos import commit, git, link, platform_repo, write
 
+from clirunner import run_cli
 from popcornctl.errors import PopcornError
 from popcornctl.graph.affected import REASON_KINDS, Affected, compute
 from popcornctl.graph.changes import changed_files, default_base
@@ -211,16 +210,7 @@ def test_bad_refs_and_no_repository_are_one_line_errors(repo: tuple[Path, str], 
 
 
 def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    from popcornctl import cli as entry
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            entry.main(["--repo", str(root), *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(args, prefix=["--repo", str(root)])
 
 
 def test_cli_json_has_the_documented_shape(repo: tuple[Path, str]) -> None:

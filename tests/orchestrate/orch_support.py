@@ -7,9 +7,7 @@ aimed at the test's emulator instead of starting a second one.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 from fixture_repo import REGION
 
+from clirunner import run_cli
 from popcornctl.orchestrate import Runner, RunOptions
 from popcornctl.orchestrate.confirm import ApprovalRequest
 from popcornctl.orchestrate.gate import GateFinding, GateOutcome
@@ -87,22 +86,13 @@ class Fx:
 
     def cli(self, *args: str) -> tuple[int, str, str]:
         """``popcornctl --repo ROOT ARGS`` with --sandbox runs aimed at this emulator."""
-        from popcornctl import cli
-
         endpoint = self.endpoint
 
         def target(rt: Runtime) -> Target:
             return Target(REGION, endpoint) if rt.sandbox else Target(REGION)
 
         self.monkeypatch.setattr(Runtime, "target", property(target))
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                cli.main(["--repo", str(self.root), *args])
-                code = 0
-            except SystemExit as exc:
-                code = int(exc.code or 0)
-        return code, out.getvalue(), err.getvalue()
+        return run_cli(args, prefix=["--repo", str(self.root)])
 
     def state(self, stack: str) -> dict[str, Any]:
         """A stack's state object in the fixture bucket."""

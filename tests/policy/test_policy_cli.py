@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,16 +12,11 @@ import jsonschema
 import pytest
 from policy_support import FIXTURES
 
-from popcornctl.cli import main
+import clirunner
 from popcornctl.policy.schema import REPORT_SCHEMA
 from tfhelpers import REPO
 
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["--repo", str(REPO), "--no-color", *args])
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+run_cli = functools.partial(clirunner.run_cli, prefix=["--repo", str(REPO), "--no-color"])
 
 
 def assert_one_line_error(code: int, err: str, *needles: str) -> None:
@@ -80,8 +76,8 @@ def test_missing_file_and_bad_options(tmp_path: Path, capsys: pytest.CaptureFixt
     assert_one_line_error(code, err, "nothing to check")
     good = tmp_path / "plan.json"
     good.write_text(json.dumps({"format_version": "1.2", "resource_changes": []}))
-    code, _, err = run_cli(["policy-check", str(good), "--format", "xml"], capsys)
-    assert_one_line_error(code, err, "--format 'xml'")
+    code, _, err = run_cli(["policy-check", str(good), "--output", "xml"], capsys)
+    assert_one_line_error(code, err, "--output 'xml'")
     code, _, err = run_cli(["policy-check", str(good), "--fail-on", "urgent"], capsys)
     assert_one_line_error(code, err, "--fail-on 'urgent'")
     code, _, err = run_cli(["policy-check", str(good), "--waivers", str(tmp_path / "none.toml")], capsys)
@@ -121,7 +117,7 @@ def test_combined_plan_is_split_per_stack(tmp_path: Path, capsys: pytest.Capture
         )
     )
     code, out, _ = run_cli(
-        ["policy-check", str(combined), "--no-checkov", "--format", "json", "--fail-on", "medium"], capsys
+        ["policy-check", str(combined), "--no-checkov", "--output", "json", "--fail-on", "medium"], capsys
     )
     report = json.loads(out)
     assert code == 1
@@ -130,7 +126,7 @@ def test_combined_plan_is_split_per_stack(tmp_path: Path, capsys: pytest.Capture
     assert finding["stack"] == "envs/prod" and finding["address"] == "aws_sns_topic.alerts"
     nothing = tmp_path / "nothing-planned.json"
     nothing.write_text(json.dumps({"popcorn": {"combined_plan": 1}, "stacks": []}))
-    code, out, _ = run_cli(["policy-check", str(nothing), "--no-checkov", "--format", "json"], capsys)
+    code, out, _ = run_cli(["policy-check", str(nothing), "--no-checkov", "--output", "json"], capsys)
     assert code == 0
     assert any("no stack plans in it: nothing was evaluated" in w for w in json.loads(out)["warnings"])
     bad = tmp_path / "bad-combined.json"
@@ -149,7 +145,7 @@ def test_exit_codes_and_json_report(
 ) -> None:
     prod = write_plan(policy_plans["prod"], "prod.json")
     code, out, err = run_cli(
-        ["policy-check", str(prod), "--root", str(FIXTURES / "prod"), "--no-checkov", "--format", "json"], capsys
+        ["policy-check", str(prod), "--root", str(FIXTURES / "prod"), "--no-checkov", "--output", "json"], capsys
     )
     assert code == 1, err
     report = json.loads(out)
@@ -168,13 +164,13 @@ def test_exit_codes_and_json_report(
             "--no-checkov",
             "--fail-on",
             "critical",
-            "--format",
+            "--output",
             "json",
         ],
         capsys,
     )
     assert code == 0
-    code, _, _ = run_cli(["policy-check", str(dev), "--no-checkov", "--fail-on", "medium", "--format", "json"], capsys)
+    code, _, _ = run_cli(["policy-check", str(dev), "--no-checkov", "--fail-on", "medium", "--output", "json"], capsys)
     assert code == 1
 
 
@@ -194,7 +190,7 @@ def test_table_output_and_output_file(
     assert out.strip().splitlines()[-1].startswith("FAIL: ")
     target = tmp_path / "report.sarif"
     code, out, err = run_cli(
-        ["policy-check", str(prod), "--no-checkov", "--format", "sarif", "-o", str(target)], capsys
+        ["policy-check", str(prod), "--no-checkov", "--output", "sarif", "--out", str(target)], capsys
     )
     assert code == 1 and out == ""
     assert f"sarif report written to {target}" in err
@@ -211,7 +207,7 @@ def test_root_is_detected_when_the_plan_sits_beside_its_configuration(
     work.mkdir()
     (work / "main.tf").write_text((FIXTURES / "prod" / "main.tf").read_text())
     (work / "plan.json").write_text(json.dumps(policy_plans["prod"]))
-    code, out, _ = run_cli(["policy-check", str(work / "plan.json"), "--no-checkov", "--format", "json"], capsys)
+    code, out, _ = run_cli(["policy-check", str(work / "plan.json"), "--no-checkov", "--output", "json"], capsys)
     assert code == 1
     finding = next(f for f in json.loads(out)["findings"] if f["id"] == "POP-RDS-002")
     assert finding["file"] and finding["file"].endswith("stack/main.tf") and finding["line"] > 1

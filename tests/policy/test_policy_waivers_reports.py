@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from policy_support import FIXTURES, TODAY, plan_input
 
-from popcornctl.cli import main
+from clirunner import run_cli
 from popcornctl.policy import evaluate_inputs, prepare
 from popcornctl.policy.reporters import render, to_junit, to_sarif
 from popcornctl.policy.schema import REPORT_SCHEMA
@@ -184,22 +184,21 @@ def test_output_file_formats_from_the_cli(
         ("table", lambda text: "CRITICAL (" in text and "fix:" in text),
     ):
         target = tmp_path / f"report.{fmt}"
-        with pytest.raises(SystemExit) as exc:
-            main(
-                [
-                    "--repo",
-                    str(REPO),
-                    "policy-check",
-                    str(plan_path),
-                    "--root",
-                    str(FIXTURES / "destructive"),
-                    "--no-checkov",
-                    "--format",
-                    fmt,
-                    "-o",
-                    str(target),
-                ]
-            )
-        assert exc.value.code == 1
+        code, _, _ = run_cli(
+            [
+                "--repo",
+                str(REPO),
+                "policy-check",
+                str(plan_path),
+                "--root",
+                str(FIXTURES / "destructive"),
+                "--no-checkov",
+                "--output",
+                fmt,
+                "--out",
+                str(target),
+            ],
+            capsys,
+        )
+        assert code == 1
         assert check(target.read_text()), fmt
-    capsys.readouterr()

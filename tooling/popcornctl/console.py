@@ -13,12 +13,23 @@ if TYPE_CHECKING:
     from popcornctl.settings import Settings
 
 
+def plain_output(settings: Settings | None = None) -> bool:
+    """True when output must carry no styling at all: ``--no-color``, or ``NO_COLOR`` set in the environment."""
+    return "NO_COLOR" in os.environ or (settings is not None and not settings.color)
+
+
 def make_console(settings: Settings, *, stderr: bool = False) -> Console:
-    """A Rich console for stdout (or stderr); colour off with --no-color or NO_COLOR."""
+    """A Rich console for stdout (or stderr); with --no-color or NO_COLOR it writes no escape codes at all.
+
+    Rich's own ``no_color`` drops colours but keeps bold, dim and underline; a colour system of None drops
+    every style, which is what a user who turned colour off (or a log file) expects.
+    """
     from rich.console import Console
 
-    no_color = not settings.color or "NO_COLOR" in os.environ
-    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=False)
+    plain = plain_output(settings)
+    return Console(
+        stderr=stderr, no_color=plain, color_system=None if plain else "auto", highlight=False, soft_wrap=False
+    )
 
 
 def print_json(data: Any) -> None:

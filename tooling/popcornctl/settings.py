@@ -13,6 +13,7 @@ Settings come from global CLI options first, then environment variables:
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,25 @@ def find_repo_root(start: Path | None = None) -> Path:
         f"no {REPO_MARKER} found in {here} or any parent",
         "run popcornctl inside the popcorn-infra repository or pass --repo PATH",
     )
+
+
+def terraform_binary(value: str) -> str:
+    """The absolute path of the terraform binary ``value`` names (a path, or a program on PATH)."""
+    fix = "pass a terraform binary, or drop --terraform / unset POPCORN_TERRAFORM to use the embedded engine"
+    shown = f"--terraform {value}"
+    path = Path(value).expanduser()
+    if "/" not in value and not path.exists():
+        found = shutil.which(value)
+        if not found:
+            raise PopcornError(f"{shown}: no program {value!r} on PATH", fix)
+        path = Path(found)
+    if not path.exists():
+        raise PopcornError(f"{shown} does not exist", fix)
+    if path.is_dir():
+        raise PopcornError(f"{shown} is a folder, not a program", fix)
+    if not os.access(path, os.X_OK):
+        raise PopcornError(f"{shown} is not executable", fix)
+    return str(path.resolve())
 
 
 def default_state_dir() -> Path:
@@ -74,6 +94,15 @@ class Settings:
                 )
             return root
         return find_repo_root()
+
+    def check_terraform(self) -> None:
+        """Refuse, before anything runs, a ``--terraform``/``POPCORN_TERRAFORM`` that is not an executable file.
+
+        Without this a bad path surfaced late: per stack with exit 1 (a missing file), or as an internal
+        PermissionError (a file that is not a program).
+        """
+        if self.terraform:
+            self.terraform = terraform_binary(self.terraform)
 
     def ensure_state_dir(self) -> Path:
         """Create the state directory (private to the user) and return it."""

@@ -22,6 +22,22 @@ def _is_loopback(url: str) -> bool:
     return host in {"localhost", "::1"} or host.startswith("127.")
 
 
+def refuse_emulator_endpoints(env: Mapping[str, str] | None = None) -> None:
+    """Refuse a real-AWS run while an ``AWS_ENDPOINT_URL*`` variable points at a loopback emulator.
+
+    A sandbox setting left in the shell would otherwise send the run to the emulator under a real-AWS label
+    (and unlock would audit the emulator's account as if it were ours). Every command that talks to real AWS
+    calls this before it does anything.
+    """
+    env = os.environ if env is None else env
+    leaked = sorted(k for k, v in env.items() if k.startswith("AWS_ENDPOINT_URL") and _is_loopback(v))
+    if leaked:
+        raise PopcornError(
+            f"{leaked[0]} points at a local emulator but this run targets real AWS",
+            f"add --sandbox to use the sandbox, or unset {leaked[0]}",
+        )
+
+
 @dataclass(frozen=True)
 class Target:
     """The AWS a run targets. ``endpoint`` is set only for the sandbox."""
@@ -62,12 +78,7 @@ class Target:
             )
             env.pop("AWS_SESSION_TOKEN", None)
             return env
-        leaked = sorted(k for k, v in env.items() if k.startswith("AWS_ENDPOINT_URL") and _is_loopback(v))
-        if leaked:
-            raise PopcornError(
-                f"{leaked[0]} points at a local emulator but this run targets real AWS",
-                f"add --sandbox to use the sandbox, or unset {leaked[0]}",
-            )
+        refuse_emulator_endpoints(env)
         env.setdefault("AWS_REGION", self.region)
         return env
 

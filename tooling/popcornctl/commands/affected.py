@@ -8,10 +8,39 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from popcornctl.commands.options import runtime
 from popcornctl.console import make_console, print_json
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
+
+app = typer.Typer()
+
+
+@app.command(
+    "affected",
+    help=(
+        "List the stacks a git change touches (modules, links, tfvars, dependents), with the reasons.\n\nWithout "
+        "--head, uncommitted and untracked files count too (like Terramate's --changed); with it, exactly "
+        "BASE...HEAD. --output json prints the documented shape. Exit 0; 2 on a git or usage error."
+    ),
+)
+def affected_command(
+    ctx: typer.Context,
+    base: Annotated[
+        str, typer.Option("--base", help="The ref the change is compared with, e.g. origin/main.", show_default=False)
+    ],
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="The change's last commit (default: HEAD plus the working tree).",
+                     show_default=False),
+    ] = None,
+) -> int:
+    # git and the stack graph only: no AWS
+    return affected(runtime(ctx, aws=False), base=base, head=head)
 
 
 def affected(rt: Runtime, *, base: str, head: str | None = None) -> int:

@@ -16,10 +16,75 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from popcornctl.commands.options import runtime
 from popcornctl.console import make_console
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
+
+app = typer.Typer(
+    help="Drive GitHub Actions (job matrix) or Atlantis (atlantis.yaml) from the stack graph.", no_args_is_help=True
+)
+
+
+@app.command(
+    "github",
+    help=(
+        "JSON job matrix for GitHub Actions: one job per affected stack through its environment, with its rollout "
+        "layer (matrix, layer_<n>, count, envs, layers). Exit 0; 2 on a usage or git error."
+    ),
+)
+def github_command(
+    ctx: typer.Context,
+    base: Annotated[
+        str | None, typer.Option("--base", help="The ref the change is compared with.", show_default=False)
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option("--head", help="The change's last commit (CI: HEAD).", show_default=False)
+    ] = None,
+    all_stacks: Annotated[bool, typer.Option("--all", help="Every stack, not only the affected ones.")] = False,
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", help="Only this environment's run (repeatable).", show_default=False),
+    ] = None,
+    github_output: Annotated[
+        Path | None,
+        typer.Option("--github-output", help="Append name=value lines to this file ($GITHUB_OUTPUT).",
+                     show_default=False),
+    ] = None,
+    apply_layers: Annotated[
+        int | None,
+        typer.Option("--apply-layers", help="The workflow's apply-<n> job count; refuse more layers.",
+                     show_default=False),
+    ] = None,
+) -> int:
+    # git and the stack graph only: no AWS
+    return github(
+        runtime(ctx, aws=False), base=base, head=head, all_stacks=all_stacks, envs=list(env or []),
+        github_output=github_output, apply_layers=apply_layers,
+    )
+
+
+@app.command(
+    "atlantis",
+    help=(
+        "Write atlantis.yaml (version 3) from the stack graph: one project per stack, depends_on, "
+        "execution_order_group, when_modified, the policy-check workflow. --check: exit 1 when it is out of date."
+    ),
+)
+def atlantis_command(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if the file differs.")] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Where the file lives (default: atlantis.yaml at the repo root).",
+                     show_default=False),
+    ] = None,
+) -> int:
+    return atlantis(runtime(ctx, aws=False), check=check, file=file)
 
 
 def github(

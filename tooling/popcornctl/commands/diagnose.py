@@ -6,6 +6,11 @@ answering within ``--timeout`` (raised as PopcornError before anything is printe
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
+from popcornctl.commands.options import SandboxRunning, Since, runtime
 from popcornctl.console import make_console, print_json
 from popcornctl.diagnose import (
     DEFAULT_TIMEOUT,
@@ -20,6 +25,75 @@ from popcornctl.diagnose import (
 )
 from popcornctl.diagnose.names import resolve_ecs, resolve_rds
 from popcornctl.runtime import Runtime
+
+app = typer.Typer(
+    help="Explain what is wrong with an environment's ECS services or RDS database, and how to fix it.\n\n"
+    "Exit 0: all checks OK; 1: a WARN or FAIL finding; 2: usage, credentials or emulator error.",
+    no_args_is_help=True,
+)
+
+Env = Annotated[str | None, typer.Option("--env", help="The environment (dev, prod).", show_default=False)]
+Timeout = Annotated[
+    str, typer.Option("--timeout", help="Give up (exit 2) when AWS has not answered the whole diagnosis within this "
+                      "(60s, 2m).")
+]
+
+
+@app.command(
+    "ecs",
+    help=(
+        "Cluster summary, then per service: tasks, deployments, events, stopped-task causes, task definition, "
+        "load balancer, alarms, ECS Exec.\n\nNames: --cluster/--service, else the env stack's Terraform "
+        "outputs, else <project>-<env>-cluster."
+    ),
+)
+def ecs_command(
+    ctx: typer.Context,
+    env: Env = None,
+    cluster: Annotated[str | None, typer.Option("--cluster", help="The ECS cluster name.", show_default=False)] = None,
+    service: Annotated[
+        list[str] | None,
+        typer.Option("--service", help="A service name or key (repeatable; default: every service).",
+                     show_default=False),
+    ] = None,
+    since: Since = "1h",
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    sandbox: SandboxRunning = False,
+) -> int:
+    # Diagnosing an emulator that is not running means nothing: never start one just to look.
+    rt = runtime(ctx, sandbox=sandbox, start_sandbox=False)
+    return ecs(rt, env=env, cluster=cluster, services=list(service or []), since=since, timeout=timeout)
+
+
+@app.command(
+    "rds",
+    help=(
+        "Status, endpoint, exposure (public flag vs route tables), who can reach the port and whether the ECS "
+        "services can, AZs, Multi-AZ, storage headroom, CPU/connections/latency, events, backups, Performance "
+        "Insights, parameter group, master secret, alarms.\n\nName: --instance, else outputs, else "
+        "<project>-<env>-postgres."
+    ),
+)
+def rds_command(
+    ctx: typer.Context,
+    env: Env = None,
+    instance: Annotated[
+        str | None, typer.Option("--instance", help="The DB instance identifier.", show_default=False)
+    ] = None,
+    ecs_security_group: Annotated[
+        list[str] | None,
+        typer.Option("--ecs-security-group", help="The ECS services' security group (repeatable; default: found).",
+                     show_default=False),
+    ] = None,
+    since: Since = "1h",
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    sandbox: SandboxRunning = False,
+) -> int:
+    rt = runtime(ctx, sandbox=sandbox, start_sandbox=False)
+    return rds(
+        rt, env=env, instance=instance, ecs_security_groups=list(ecs_security_group or []), since=since,
+        timeout=timeout,
+    )
 
 
 def ecs(

@@ -7,10 +7,36 @@ import sys
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from popcornctl.commands.options import SandboxStarts, runtime
 from popcornctl.console import STATUS_STYLE, make_console, print_json
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
+
+app = typer.Typer()
+
+
+@app.command(
+    "doctor",
+    help=(
+        "Check what a run needs: Python, Terraform, provider, credentials, Checkov, backend.\n\nExit 0: "
+        "everything required is there; 1: something required is missing (the table says what and how to fix "
+        "it); 2: usage error."
+    ),
+)
+def doctor_command(
+    ctx: typer.Context,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Also check this environment's backend.", show_default=False)
+    ] = None,
+    sandbox: SandboxStarts = False,
+) -> int:
+    # The terraform binary is one of the checks: reported in the table, not refused up front.
+    return doctor(runtime(ctx, sandbox=sandbox, terraform=False), env=env)
+
 
 _IMPLIED_MIRRORS = (
     "~/.terraform.d/plugins",

@@ -3,9 +3,66 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from popcornctl.commands.options import (
+    EnvArgument,
+    Exclude,
+    FailFast,
+    Only,
+    Parallelism,
+    ReportFile,
+    Retries,
+    RetryDelay,
+    SandboxStarts,
+    runtime,
+)
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
+
+app = typer.Typer()
+
+
+@app.command(
+    "down",
+    help=(
+        "Destroy an environment's stack (global/bootstrap only when asked), dependents first.\n\nA protected "
+        "environment needs --allow-destroy and its name typed; deletion protection refuses. Exit 0: "
+        "destroyed; 1: a stack failed, was refused or not approved; 2: usage error."
+    ),
+)
+def down_command(
+    ctx: typer.Context,
+    env: EnvArgument,
+    include_global: Annotated[
+        bool, typer.Option("--include-global", help="Also destroy the global stacks ENV uses.")
+    ] = False,
+    include_bootstrap: Annotated[
+        bool, typer.Option("--include-bootstrap", help="Also destroy bootstrap (the state bucket), last.")
+    ] = False,
+    only: Only = None,
+    exclude: Exclude = None,
+    parallelism: Parallelism = None,
+    fail_fast: FailFast = False,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask (not for protected environments).")
+    ] = False,
+    allow_destroy: Annotated[
+        bool, typer.Option("--allow-destroy", help="Required to destroy a protected environment.")
+    ] = False,
+    retries: Retries = 3,
+    retry_delay: RetryDelay = 5.0,
+    report: ReportFile = None,
+    sandbox: SandboxStarts = False,
+) -> int:
+    return down(
+        runtime(ctx, sandbox=sandbox), env=env, include_global=include_global, include_bootstrap=include_bootstrap,
+        only=only or [], exclude=exclude or [], parallelism=parallelism, fail_fast=fail_fast,
+        auto_approve=auto_approve, allow_destroy=allow_destroy, retries=retries, retry_delay=retry_delay,
+        report_file=report,
+    )
 
 
 def down(

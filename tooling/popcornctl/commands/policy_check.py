@@ -11,8 +11,11 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import typer
+
+from popcornctl.commands.options import FailOn, FailOnOption, ReportFormat, SandboxStarts, renamed, runtime
 from popcornctl.console import make_console
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
@@ -20,9 +23,64 @@ from popcornctl.runtime import Runtime
 if TYPE_CHECKING:
     from popcornctl.policy.plan import PlanInput
 
-FORMATS = ("table", "json", "sarif", "junit")
-FAIL_ON = ("critical", "high", "medium", "low")
 SANDBOX_WAIVERS = "sandbox-waivers.toml"
+
+app = typer.Typer()
+
+
+@app.command(
+    "policy-check",
+    help=(
+        "Gate plans: our severity-ranked policies plus Checkov, waivers; table/json/sarif/junit.\n\nInputs: "
+        "PLAN.json files (terraform show -json; one stack's or a combined plan), a Terraform folder (static "
+        "scan), or --env ENV to plan the environment's stack first. Exit 0 pass; 1 findings at or above "
+        "--fail-on, a policy error or an expired waiver; 2 input error."
+    ),
+)
+def policy_check_command(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Plan JSON files, or one Terraform folder.", metavar="[PLAN.json...|DIR]",
+                       show_default=False),
+    ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", help="Plan this environment's stack (no inputs), or evaluate for it.",
+                     show_default=False),
+    ] = None,
+    output: Annotated[
+        ReportFormat | None,
+        typer.Option("--output", help="Report format; table and text are the same (default: table, or json with "
+                     "the global --output json).", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the report to this file instead of stdout.", show_default=False),
+    ] = None,
+    fail_on: FailOnOption = FailOn.high,
+    no_checkov: Annotated[bool, typer.Option("--no-checkov", help="Run our policies alone.")] = False,
+    waivers: Annotated[
+        Path | None,
+        typer.Option("--waivers", help="Waivers file (default: policies/waivers.toml).", show_default=False),
+    ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option("--root", help="The stack folder the plan was made from (default: detected).", show_default=False),
+    ] = None,
+    sandbox: SandboxStarts = False,
+    format_: Annotated[ReportFormat | None, typer.Option("--format", hidden=True)] = None,
+    output_file: Annotated[Path | None, typer.Option("--output-file", "-o", hidden=True)] = None,
+) -> int:
+    chosen = renamed("--format", "--output", format_, output)
+    report_file = renamed("--output-file/-o", "--out", output_file, out)
+    planning = not inputs and env is not None
+    rt = runtime(ctx, sandbox=sandbox, aws=planning)
+    fmt = None if chosen is None else ("table" if chosen is ReportFormat.text else chosen.value)
+    return policy_check(
+        rt, inputs=list(inputs or []), env=env, fmt=fmt, output_file=report_file, fail_on=fail_on.value,
+        run_checkov=not no_checkov, waivers=waivers, root=root,
+    )
 
 
 # -- planning for --env: the lead swaps this for the orchestrator's planner (popcornctl.orchestrate) --
@@ -111,10 +169,6 @@ def policy_check(
     from popcornctl.policy.reporters import print_table, render
 
     fmt = fmt or ("json" if rt.settings.output == "json" else "table")
-    if fmt not in FORMATS:
-        raise PopcornError(f"--format {fmt!r} is not a format", f"use one of: {', '.join(FORMATS)}")
-    if fail_on not in FAIL_ON:
-        raise PopcornError(f"--fail-on {fail_on!r} is not a severity", f"use one of: {', '.join(FAIL_ON)}")
     if root is not None and not root.is_dir():
         raise PopcornError(f"--root {root} is not a folder", "pass the stack folder the plan was made from")
     directories = [p for p in inputs if p.is_dir()]

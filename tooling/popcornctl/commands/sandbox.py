@@ -3,10 +3,46 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
+import typer
+
+from popcornctl.commands.options import runtime
 from popcornctl.console import make_console, print_json
 from popcornctl.runtime import Runtime
 from popcornctl.sandbox import SandboxInfo
+
+app = typer.Typer(help="Start, inspect, reset or stop the local AWS emulator on 127.0.0.1.", no_args_is_help=True)
+
+
+def _runtime(ctx: typer.Context) -> Runtime:
+    # The emulator's lifecycle needs neither the repository nor AWS.
+    return runtime(ctx, repo=False, aws=False, terraform=False)
+
+
+@app.command("start", help="Start the emulator on a free 127.0.0.1 port (or report it).")
+def start_command(
+    ctx: typer.Context,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to listen on (default: a free one).", show_default=False)
+    ] = None,
+) -> int:
+    return start(_runtime(ctx), port=port)
+
+
+@app.command("status", help="Say whether the emulator runs (exit 1 if not).")
+def status_command(ctx: typer.Context) -> int:
+    return status(_runtime(ctx))
+
+
+@app.command("stop", help="Stop the emulator and wipe its working data.")
+def stop_command(ctx: typer.Context) -> int:
+    return stop(_runtime(ctx))
+
+
+@app.command("reset", help="Remove every emulated resource and sandbox Terraform data.")
+def reset_command(ctx: typer.Context) -> int:
+    return reset(_runtime(ctx))
 
 
 def _describe(info: SandboxInfo | None, state: str) -> dict[str, object]:

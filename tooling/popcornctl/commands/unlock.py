@@ -16,8 +16,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
+
+from popcornctl.commands.options import SandboxRunning, runtime
 from popcornctl.console import make_console, print_json
 from popcornctl.errors import PopcornError
 from popcornctl.locks import (
@@ -42,6 +45,50 @@ if TYPE_CHECKING:
     from popcornctl.locks.release import BeforeDelete
 
 DEFAULT_OLDER_THAN = "15m"
+
+app = typer.Typer()
+
+
+@app.command(
+    "unlock",
+    help=(
+        "List Terraform state locks held on stacks and safely release a stale one.\n\nExit 0: listed or "
+        "released; 1: declined, or the lock changed before release (nothing deleted); 2: refused (young lock "
+        "without --force, no terminal without --yes) or an error."
+    ),
+)
+def unlock_command(
+    ctx: typer.Context,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", help="The environment's stack and its dependencies.", show_default=False),
+    ] = None,
+    stack: Annotated[
+        str | None, typer.Option("--stack", help="One stack by path, e.g. envs/dev.", show_default=False)
+    ] = None,
+    all_stacks: Annotated[
+        bool, typer.Option("--all", help="Every lock in the lock table and the state bucket.")
+    ] = False,
+    lock_id: Annotated[
+        str | None, typer.Option("--lock-id", help="Release the lock with this ID.", show_default=False)
+    ] = None,
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Refuse locks younger than this (90s, 15m, 2h, 1d).")
+    ] = DEFAULT_OLDER_THAN,
+    force: Annotated[bool, typer.Option("--force", help="Release a lock younger than --older-than.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (needed without a terminal).")] = False,
+    via_terraform: Annotated[
+        bool, typer.Option("--via-terraform", help="Run terraform force-unlock ID in the stack instead.")
+    ] = False,
+    sandbox: SandboxRunning = False,
+) -> int:
+    # A sandbox that is not running holds no locks: never start one just to look.
+    rt = runtime(ctx, sandbox=sandbox, start_sandbox=False)
+    return unlock(
+        rt, env=env, stack=stack, all_stacks=all_stacks, lock_id=lock_id, older_than=older_than, force=force,
+        yes=yes, via_terraform=via_terraform,
+    )
+
 
 
 def _interactive() -> bool:

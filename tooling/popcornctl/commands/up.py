@@ -3,18 +3,92 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from popcornctl.commands.options import (
+    Base,
+    Changed,
+    EnvArgument,
+    Exclude,
+    FailFast,
+    FailOn,
+    FailOnOption,
+    Only,
+    Parallelism,
+    ReportFile,
+    Retries,
+    RetryDelay,
+    SandboxStarts,
+    Targets,
+    runtime,
+)
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
 
-FAIL_ON = ("critical", "high", "medium", "low")
+app = typer.Typer()
 
 
-def check_fail_on(value: str) -> str:
-    """``--fail-on`` must name a severity."""
-    if value not in FAIL_ON:
-        raise PopcornError(f"--fail-on {value!r} is not a severity", f"use one of: {', '.join(FAIL_ON)}")
-    return value
+@app.command(
+    "up",
+    help=(
+        "Apply an environment's stacks in dependency order: gated, confirmed, parallel, resumable.\n\nExit 0: "
+        "every stack applied or up to date; 1: a stack failed, was blocked or not approved; 2: usage error "
+        "(nothing applied)."
+    ),
+)
+def up_command(
+    ctx: typer.Context,
+    env: EnvArgument,
+    only: Only = None,
+    exclude: Exclude = None,
+    target: Targets = None,
+    parallelism: Parallelism = None,
+    fail_fast: FailFast = False,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask (automation; needed without a terminal).")
+    ] = False,
+    allow_destroy: Annotated[
+        bool, typer.Option("--allow-destroy", help="Allow plans that destroy resources in a protected env.")
+    ] = False,
+    skip_policy: Annotated[
+        bool, typer.Option("--skip-policy", help="Do not gate on policy findings (needs --reason; recorded).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why the policy gate is skipped.", show_default=False)
+    ] = None,
+    fail_on: FailOnOption = FailOn.high,
+    checkov: Annotated[bool, typer.Option("--checkov/--no-checkov", help="Include Checkov in the policy gate.")] = True,
+    retries: Retries = 3,
+    retry_delay: RetryDelay = 5.0,
+    report: ReportFile = None,
+    changed: Changed = False,
+    base: Base = None,
+    sandbox: SandboxStarts = False,
+) -> int:
+    rt = runtime(ctx, sandbox=sandbox)
+    rt.config.environment(env)  # an unknown ENV is named before anything else is checked
+    if not skip_policy:
+        check_policy_files(rt)
+    return up(
+        rt, env=env, only=only or [], exclude=exclude or [], targets=target or [], parallelism=parallelism,
+        fail_fast=fail_fast, auto_approve=auto_approve, allow_destroy=allow_destroy, skip_policy=skip_policy,
+        reason=reason, fail_on=fail_on.value, checkov=checkov, retries=retries, retry_delay=retry_delay,
+        report_file=report, changed=changed, base=base,
+    )
+
+
+def check_policy_files(rt: Runtime) -> None:
+    """Read the gate's waivers and Checkov table now, so a typo in them stops the run before any plan."""
+    from popcornctl.policy.checkov import load_ratings
+    from popcornctl.policy.waivers import load_waivers
+
+    policies = rt.root / "policies"
+    load_ratings(policies / "checkov.toml")
+    load_waivers(policies / "waivers.toml")
+    if rt.sandbox:
+        load_waivers(policies / "sandbox-waivers.toml")
 
 
 def up(
@@ -46,7 +120,6 @@ def up(
     from popcornctl.orchestrate import RunOptions, execute, terminal_is_interactive
 
     rt.config.environment(env)  # an unknown ENV is named before anything else is checked
-    check_fail_on(fail_on)
     if reason and not skip_policy:
         raise PopcornError("--reason is only used with --skip-policy", "add --skip-policy, or drop --reason")
     if base is not None and not changed:

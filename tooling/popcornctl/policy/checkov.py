@@ -17,14 +17,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from popcornctl.config import Where, parse, read_toml, spec
 from popcornctl.errors import PopcornError
 from popcornctl.policy.api import SEVERITIES
 
@@ -33,13 +34,32 @@ TABLE_FILE = "checkov.toml"
 TIMEOUT_SECONDS = 900.0
 
 
+_CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
+_POLICY_ID = re.compile(r"^POP-[A-Z0-9]+-\d{3}$")
+
+
+def _severity(value: str) -> str | None:
+    return None if value in SEVERITIES else f"is not one of {', '.join(SEVERITIES)}"
+
+
+def _policy_id(value: str) -> str | None:
+    return None if _POLICY_ID.match(value) else "is not a policy id of ours (POP-AREA-NNN)"
+
+
+def _note(value: str) -> str | None:
+    return None if value.strip() else "is empty"
+
+
 @dataclass(frozen=True)
 class Rating:
-    """Our severity for one Checkov check, and the policy of ours that covers the same ground."""
+    """Our severity for one Checkov check, and the policy of ours that covers the same ground.
 
-    severity: str
-    equivalent: str | None = None
-    note: str | None = None
+    One ``[CKV_...]`` table of ``policies/checkov.toml``; its keys are these fields.
+    """
+
+    severity: str = field(metadata=spec(example='severity = "high"', check=_severity))
+    equivalent: str | None = field(default=None, metadata=spec(example='equivalent = "POP-RDS-002"', check=_policy_id))
+    note: str | None = field(default=None, metadata=spec(example='note = "why this rating"', check=_note))
 
 
 @dataclass(frozen=True)
@@ -63,23 +83,19 @@ class CheckovOutcome:
 
 
 def load_ratings(path: Path) -> dict[str, Rating]:
-    """The severity table (``{}`` when the file does not exist)."""
+    """The severity table (``{}`` when the file does not exist); a typo is one line naming the table and key."""
     if not path.is_file():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PopcornError(f"{path} is not valid TOML ({exc})", "fix the syntax error it names") from None
+    data = read_toml(path)
     table: dict[str, Rating] = {}
-    for check_id, spec in data.items():
-        if not isinstance(spec, dict) or spec.get("severity") not in SEVERITIES:
-            raise PopcornError(f"{path}: [{check_id}] needs severity = one of {', '.join(SEVERITIES)}", "fix the entry")
-        equivalent = spec.get("equivalent")
-        table[check_id] = Rating(
-            severity=str(spec["severity"]),
-            equivalent=str(equivalent) if equivalent else None,
-            note=str(spec["note"]) if spec.get("note") else None,
-        )
+    for check_id, entry in data.items():
+        if not _CHECK_ID.match(check_id):
+            raise PopcornError(
+                f"{path}: [{check_id}] is not a Checkov check id", "name each table after its check, e.g. [CKV_AWS_17]"
+            )
+        if not isinstance(entry, dict):
+            raise PopcornError(f"{path}: {check_id} must be a table", f'write [{check_id}] then severity = "high"')
+        table[check_id] = parse(Rating, entry, Where(str(path), f"[{check_id}]"))
     return table
 
 

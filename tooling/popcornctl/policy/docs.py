@@ -32,8 +32,10 @@ our severities for Checkov's checks. One report, one verdict:
   plan of `popcornctl plan`); `--env ENV [--sandbox]` plans the environment's stack first;
   `popcornctl policy-check DIR` scans configuration statically (Checkov, and ours where they can run
   without a plan).
-- `--format table|json|sarif|junit`, `--output-file FILE`, `--fail-on critical|high|medium|low` (default
-  high), `--no-checkov`, `--waivers FILE`, `--root STACK_DIR` (for file:line when it cannot be detected).
+- `--output table|json|sarif|junit` (the format; `text` is `table`), `--out FILE` (write the report there),
+  `--fail-on critical|high|medium|low` (default high), `--no-checkov`, `--waivers FILE`, `--root STACK_DIR` (for
+  file:line when it cannot be detected). The old spellings `--format` and `--output-file`/`-o` still work, with a
+  warning.
 - Exit 0: nothing blocks. Exit 1: a failed finding at or above `--fail-on`, a policy error, or an expired
   waiver. Exit 2: input error (one line on stderr, no report).
 
@@ -90,7 +92,7 @@ def render(repo: Path) -> str:
         rating = ratings[check_id]
         lines.append(f"| {check_id} | {rating.severity} | {rating.equivalent or ''} | {_cell(rating.note or '')} |")
     lines.append("")
-    lines += [f"## The JSON report (`--format json`, schema_version {SCHEMA_VERSION})", ""]
+    lines += [f"## The JSON report (`--output json`, schema_version {SCHEMA_VERSION})", ""]
     lines.append(
         "Stable within a schema version: fields are only added, never renamed, removed or given another "
         "meaning; consumers ignore fields they do not know. `findings` holds every result with its `status` "

@@ -40,7 +40,7 @@ def render(report: Report, fmt: str, fail_on: str) -> str:
 
 
 def table_text(report: Report, fail_on: str, width: int = 160) -> str:
-    """The table as plain text (for --output-file)."""
+    """The table as plain text (for --out FILE)."""
     import io
 
     from rich.console import Console
@@ -137,7 +137,7 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
                 table.add_row(
                     Text(policy_id, style=_STYLE[severity]),
                     Text(f"… and {len(rows) - len(shown)} more", style="dim"),
-                    Text("(every finding is in --format json/sarif/junit)", style="dim"),
+                    Text("(every finding is in --output json/sarif/junit)", style="dim"),
                 )
         console.print(table)
     waived = [r for r in report.results if r.status == "waived"]

