@@ -25,6 +25,8 @@ from popcornctl.diagnose.window import DEFAULT_TIMEOUT, Window, parse_since, par
 
 if TYPE_CHECKING:
     from popcornctl.aws import Clients
+    from popcornctl.diagnose.alb.facts import Expected
+    from popcornctl.diagnose.kafka.facts import Layout
     from popcornctl.diagnose.runner import DiagnoseTarget
 
 F = TypeVar("F")
@@ -39,7 +41,11 @@ __all__ = [
     "Status",
     "TargetReport",
     "Window",
+    "diagnose_alb",
+    "diagnose_cache",
     "diagnose_ecs",
+    "diagnose_kafka",
+    "diagnose_network",
     "diagnose_rds",
     "parse_since",
     "parse_timeout",
@@ -98,6 +104,97 @@ def diagnose_rds(
         where=where,
     )
     return _run("rds", RdsTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_alb(
+    clients: Clients,
+    *,
+    load_balancer: str,
+    window: Window,
+    cluster: str | None = None,
+    expected: Expected | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose one Application Load Balancer and its target groups (``cluster``: whose services register)."""
+    from popcornctl.diagnose.alb import AlbTarget
+    from popcornctl.diagnose.alb.fetch import AlbFetch
+
+    where = where or clients.target.describe()
+    fetch = AlbFetch(clients, load_balancer, window, cluster=cluster, expected=expected, where=where)
+    return _run("alb", AlbTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_cache(
+    clients: Clients,
+    *,
+    group: str,
+    window: Window,
+    prod: bool = False,
+    cluster: str | None = None,
+    ecs_security_groups: list[str] | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose one Valkey replication group (``cluster``: the ECS cluster whose services use it)."""
+    from popcornctl.diagnose.cache import CacheTarget
+    from popcornctl.diagnose.cache.fetch import CacheFetch
+
+    where = where or clients.target.describe()
+    fetch = CacheFetch(clients, group, window, prod=prod, cluster=cluster,
+                       security_groups=tuple(ecs_security_groups or ()), where=where)
+    return _run("cache", CacheTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_kafka(
+    clients: Clients,
+    *,
+    window: Window,
+    layout: Layout,
+    instance_ids: list[str] | None = None,
+    prefix: str | None = None,
+    cluster: str | None = None,
+    ecs_security_groups: list[str] | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose the Kafka brokers (by instance id, else the ``<prefix>-kafka-*`` instances)."""
+    from popcornctl.diagnose.kafka import KafkaTarget
+    from popcornctl.diagnose.kafka.fetch import KafkaFetch
+
+    where = where or clients.target.describe()
+    fetch = KafkaFetch(clients, window, layout, instance_ids=tuple(instance_ids or ()), prefix=prefix,
+                       cluster=cluster, security_groups=tuple(ecs_security_groups or ()), where=where)
+    return _run("kafka", KafkaTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_network(
+    clients: Clients,
+    *,
+    window: Window,
+    vpc: str | None = None,
+    name: str | None = None,
+    flow_log_group: str | None = None,
+    ecs_subnets: list[str] | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose one VPC (by id, else by its Name tag)."""
+    from popcornctl.diagnose.network import NetworkTarget
+    from popcornctl.diagnose.network.fetch import NetworkFetch
+
+    where = where or clients.target.describe()
+    fetch = NetworkFetch(clients, window, vpc=vpc, name=name, flow_log_group=flow_log_group,
+                         ecs_subnets=tuple(ecs_subnets or ()), where=where)
+    return _run("network", NetworkTarget(fetch), clients, window, where, names, environment, deadline)
 
 
 def _run(

@@ -13,7 +13,17 @@ if TYPE_CHECKING:
 STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 STATUS_MARK = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗"}
 HEALTH_STYLE = {Health.HEALTHY: "green", Health.DEGRADED: "yellow", Health.DOWN: "red"}
-KIND_LABEL = {"ecs-cluster": "ECS cluster", "ecs-service": "ECS service", "rds-instance": "RDS instance"}
+KIND_LABEL = {
+    "ecs-cluster": "ECS cluster",
+    "ecs-service": "ECS service",
+    "rds-instance": "RDS instance",
+    "alb-load-balancer": "Load balancer",
+    "alb-target-group": "Target group",
+    "cache-replication-group": "Valkey replication group",
+    "kafka-cluster": "Kafka cluster",
+    "kafka-broker": "Kafka broker",
+    "network-vpc": "VPC",
+}
 
 
 def render(report: Report, console: Console, *, verbose: bool = False) -> None:
