@@ -83,8 +83,10 @@ def kafka_reachability(subject: ClusterSubject) -> list[Finding]:
     broker_ids = tuple(g.id for g in facts.kafka_groups)
     if not broker_ids:
         return [Finding("kafka.reachability", Status.WARN, "the brokers list no readable security group",
-                        evidence=[f"{b.instance_id}: {', '.join(b.security_groups) or 'none'}" for b in facts.brokers],
-                        remediation="Check the instances' security groups (the ec2-kafka module's security_group_ids).")]
+                        evidence=[f"{b.instance_id}: {', '.join(b.security_groups) or 'none'}"
+                                  for b in facts.brokers],
+                        remediation="Check the instances' security groups (the ec2-kafka module's "
+                        "security_group_ids).")]
     problems: list[str] = []
     evidence: list[str] = []
     for port in (layout.client_port, layout.controller_port):
