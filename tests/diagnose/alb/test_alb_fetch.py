@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from diagworld import CLUSTER, PREFIX, World
 from stubcall import OneCall
-from targetworld import alb, alb_alarms, access_logs, healthy_targets, metric, waf
+from targetworld import access_logs, alb, alb_alarms, healthy_targets, metric, waf
 
 from popcornctl.diagnose import Window, diagnose_alb
 from popcornctl.diagnose.alb.facts import Expected
