@@ -249,3 +249,89 @@ def healthy_targets(params: dict[str, Any], reason: str | None = None, descripti
     return {"TargetHealthDescriptions": [
         {"Target": {"Id": f"10.20.{z}.10", "Port": 8080}, "HealthCheckPort": "8080", "TargetHealth": health}
         for z in (1, 2)]}
+
+
+# -- cache ---------------------------------------------------------------------------------------------
+GROUP = f"{PREFIX}-valkey"
+
+
+@dataclass
+class Cache:
+    """The elasticache module's replication group, and the security group of its nodes."""
+
+    id: str
+    sg: str
+    members: list[str]
+    primary: str
+    port: int = 6379
+
+
+def cache(world: World, *, allow_ecs: bool = True, tls: bool = True, auth: bool = True, nodes: int = 2) -> Cache:
+    """A Valkey replication group with TLS required and an AUTH token, reachable from the ECS services' group."""
+    net = world.network()
+    ec2, elasticache = world.c("ec2"), world.c("elasticache")
+    sg = ec2.create_security_group(GroupName=f"{PREFIX}-elasticache", Description="valkey", VpcId=net.vpc)["GroupId"]
+    if allow_ecs:
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379, "UserIdGroupPairs": [{"GroupId": net.ecs_sg}]}])
+    elasticache.create_cache_subnet_group(CacheSubnetGroupName=GROUP, CacheSubnetGroupDescription="data",
+                                          SubnetIds=net.subnets)
+    kwargs: dict[str, Any] = {"TransitEncryptionEnabled": True} if tls else {}
+    if auth:
+        kwargs["AuthToken"] = "a" * 32
+    elasticache.create_replication_group(
+        ReplicationGroupId=GROUP, ReplicationGroupDescription=f"Valkey cache of {PREFIX}", Engine="valkey",
+        EngineVersion="8.0", CacheNodeType="cache.t4g.micro", NumCacheClusters=nodes, CacheSubnetGroupName=GROUP,
+        SecurityGroupIds=[sg], AutomaticFailoverEnabled=nodes > 1, MultiAZEnabled=nodes > 1, **kwargs)
+    group = elasticache.describe_replication_groups(ReplicationGroupId=GROUP)["ReplicationGroups"][0]
+    primary = group["NodeGroups"][0]["PrimaryEndpoint"]["Address"]
+    return Cache(GROUP, sg, list(group["MemberClusters"]), primary)
+
+
+def cache_service(world: World, group: Cache, *, ssl: str = "true", password: bool = True) -> str:
+    """The api service configured as the env composition configures it (cache_environment, cache_secrets)."""
+    world.cluster(instances=0)
+    secrets = [{"name": "SPRING_DATA_REDIS_PASSWORD", "valueFrom": SECRET_ARN}] if password else []
+    world.task_definition("api", secrets=secrets, environment={
+        "SPRING_DATA_REDIS_HOST": group.primary, "SPRING_DATA_REDIS_PORT": str(group.port),
+        "SPRING_DATA_REDIS_SSL_ENABLED": ssl})
+    return world.service("api")
+
+
+def cache_alarms(world: World, group: Cache) -> None:
+    """The monitoring module's per-node alarms (engine CPU 80%, memory 80%, evictions 100, connections 1000)."""
+    for n, node in enumerate(group.members, start=1):
+        for key, name, stat, threshold in (("engine-cpu", "EngineCPUUtilization", "Average", 80),
+                                            ("memory", "DatabaseMemoryUsagePercentage", "Average", 80),
+                                            ("evictions", "Evictions", "Sum", 100),
+                                            ("connections", "CurrConnections", "Maximum", 1000)):
+            alarm(world, f"{PREFIX}-elasticache-{n}-{key}", "AWS/ElastiCache", name, {"CacheClusterId": node},
+                  threshold, stat=stat)
+
+
+def cache_metrics(world: World, group: Cache, *, cpu: float = 12.0, memory: float = 35.0, evictions: float = 0.0,
+                  connections: float = 40.0) -> None:
+    """Five minutes of every node's metrics, flat at the given values."""
+    for node in group.members:
+        dims = {"CacheClusterId": node}
+        for name, value in (("EngineCPUUtilization", cpu), ("DatabaseMemoryUsagePercentage", memory),
+                            ("Evictions", evictions), ("CurrConnections", connections)):
+            metric(world, "AWS/ElastiCache", name, dims, [value] * 5)
+
+
+def cache_nodes(group: Cache, *, status: str = "available") -> dict[str, Any]:
+    """A DescribeCacheClusters answer listing the group's member nodes."""
+    return {"CacheClusters": [
+        {"CacheClusterId": node, "ReplicationGroupId": group.id, "CacheClusterStatus": status, "Engine": "valkey",
+         "EngineVersion": "8.0.1", "PreferredAvailabilityZone": f"{REGION}{'ab'[i % 2]}",
+         "SecurityGroups": [{"SecurityGroupId": group.sg, "Status": "active"}],
+         "CacheParameterGroup": {"CacheParameterGroupName": "default.valkey8", "ParameterApplyStatus": "in-sync"},
+         "CacheNodes": [{"CacheNodeId": "0001", "CacheNodeStatus": status}]}
+        for i, node in enumerate(group.members)]}
+
+
+def cache_events(*messages: tuple[str, str]) -> dict[str, Any]:
+    """A DescribeEvents answer: (source, message) pairs, newest first, minutes apart."""
+    now = datetime.now(UTC)
+    return {"Events": [{"SourceIdentifier": source, "SourceType": "cache-cluster", "Message": message,
+                        "Date": now - timedelta(minutes=5 * (i + 1))} for i, (source, message) in enumerate(messages)]}
