@@ -335,3 +335,84 @@ def cache_events(*messages: tuple[str, str]) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {"Events": [{"SourceIdentifier": source, "SourceType": "cache-cluster", "Message": message,
                         "Date": now - timedelta(minutes=5 * (i + 1))} for i, (source, message) in enumerate(messages)]}
+
+
+# -- kafka ---------------------------------------------------------------------------------------------
+ZONE = f"kafka.{PREFIX}.internal"
+
+
+@dataclass
+class Kafka:
+    """The ec2-kafka module's brokers: instances, data volumes, the private zone and its records."""
+
+    instances: dict[str, str]  # node id -> instance id
+    addresses: dict[str, str]  # node id -> private IP
+    volumes: dict[str, str]  # node id -> data volume id
+    sg: str
+    zone_id: str
+
+    @property
+    def bootstrap(self) -> str:
+        """The kafka_bootstrap_servers output."""
+        return ",".join(f"broker-{n}.{ZONE}:9092" for n in self.instances)
+
+    @property
+    def voters(self) -> str:
+        """The kafka_controller_quorum_voters output."""
+        return ",".join(f"{n}@broker-{n}.{ZONE}:9093" for n in self.instances)
+
+
+def kafka(world: World, *, brokers: int = 3, allow_ecs: bool = True) -> Kafka:
+    """Combined broker/controller nodes with the security-groups module's Kafka rules."""
+    net = world.network()
+    ec2 = world.c("ec2")
+    sg = ec2.create_security_group(GroupName=f"{PREFIX}-kafka", Description="kafka", VpcId=net.vpc)["GroupId"]
+    perms = [{"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "UserIdGroupPairs": [{"GroupId": sg}]}
+             for p in (9092, 9093)]
+    if allow_ecs:
+        perms.append({"IpProtocol": "tcp", "FromPort": 9092, "ToPort": 9092,
+                      "UserIdGroupPairs": [{"GroupId": net.ecs_sg}]})
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=perms)
+    instances, addresses, volumes = {}, {}, {}
+    for n in range(1, brokers + 1):
+        node, subnet, az = str(n), net.subnets[(n - 1) % 2], f"{REGION}{'ab'[(n - 1) % 2]}"
+        tags = [{"Key": "Name", "Value": f"{PREFIX}-kafka-{n}"}, {"Key": "KafkaNodeId", "Value": node}]
+        raw = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t4g.medium",
+                                SubnetId=subnet, SecurityGroupIds=[sg],
+                                TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"][0]
+        volume = ec2.create_volume(Size=50, VolumeType="gp3", AvailabilityZone=az, TagSpecifications=[
+            {"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": f"{PREFIX}-kafka-{n}-data"},
+                                                {"Key": "KafkaNodeId", "Value": node}]}])["VolumeId"]
+        ec2.attach_volume(VolumeId=volume, InstanceId=raw["InstanceId"], Device="/dev/sdf")
+        instances[node], addresses[node], volumes[node] = raw["InstanceId"], raw["PrivateIpAddress"], volume
+    route53 = world.c("route53")
+    zone = route53.create_hosted_zone(Name=ZONE, CallerReference=f"{PREFIX}-kafka", VPC={"VPCRegion": REGION,
+                                      "VPCId": net.vpc}, HostedZoneConfig={"PrivateZone": True})["HostedZone"]["Id"]
+    for node, address in addresses.items():
+        point(world, zone, node, address)
+    return Kafka(instances, addresses, volumes, sg, zone)
+
+
+def point(world: World, zone: str, node: str, address: str) -> None:
+    """UPSERT broker-<node>.<zone> A <address> (as aws_route53_record.broker writes it)."""
+    world.c("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+        "Action": "UPSERT", "ResourceRecordSet": {"Name": f"broker-{node}.{ZONE}", "Type": "A", "TTL": 60,
+                                                  "ResourceRecords": [{"Value": address}]}}]})
+
+
+def kafka_alarms(world: World, brokers: Kafka) -> None:
+    """The monitoring module's agent alarms (memory 90%, data disk 75% of /var/lib/kafka)."""
+    for n, instance in brokers.instances.items():
+        alarm(world, f"{PREFIX}-kafka-{n}-memory", "CWAgent", "mem_used_percent", {"InstanceId": instance}, 90)
+        alarm(world, f"{PREFIX}-kafka-{n}-data-disk", "CWAgent", "disk_used_percent",
+              {"InstanceId": instance, "path": "/var/lib/kafka"}, 75, stat="Maximum")
+
+
+def kafka_metrics(world: World, brokers: Kafka, *, memory: float = 55.0, disk: float = 30.0,
+                  only: tuple[str, ...] = ()) -> None:
+    """Five minutes of the CloudWatch agent's memory and data-disk usage per broker (``only``: these nodes)."""
+    for node, instance in brokers.instances.items():
+        if only and node not in only:
+            continue
+        metric(world, "CWAgent", "mem_used_percent", {"InstanceId": instance}, [memory] * 5)
+        metric(world, "CWAgent", "disk_used_percent", {"InstanceId": instance, "path": "/var/lib/kafka"}, [disk] * 5)
