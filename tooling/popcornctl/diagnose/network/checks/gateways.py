@@ -168,7 +168,8 @@ def network_endpoints(facts: NetworkFacts) -> list[Finding]:
     no_dns = [e for e in facts.endpoints if e.type == "Interface" and not e.private_dns]
     if bad:
         return [Finding("network.endpoints", Status.FAIL,
-                        "; ".join(f"{e.service.rsplit('.', 1)[-1]} endpoint {e.id} is {e.state}" for e in bad),
+                        "; ".join(f"{e.service.rsplit(facts.region + '.', 1)[-1]} endpoint {e.id} is {e.state}"
+                                  for e in bad),
                         evidence=evidence,
                         cause="Calls to the service from private subnets go nowhere (or, with private DNS, fail).",
                         remediation="Recreate the endpoint (re-apply the env stack with enable_vpc_endpoints).")]

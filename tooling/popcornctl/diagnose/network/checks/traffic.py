@@ -126,10 +126,11 @@ def network_rejects(facts: NetworkFacts) -> list[Finding]:
     if internal or broken:
         status = worst((status, Status.WARN))
     if status is Status.OK:
-        return [Finding("network.rejects", Status.OK,
-                        f"{sum(f.count for f in rejects.flows)} rejected flow(s) in the top {len(rejects.flows)} over "
-                        f"the last {human_age(facts.window.since)}, none between the VPC's own addresses",
-                        evidence=evidence)]
+        since = human_age(facts.window.since)
+        title = (f"{sum(f.count for f in rejects.flows)} rejected flow(s) in the top {len(rejects.flows)} over the "
+                 f"last {since}, none between the VPC's own addresses" if rejects.flows
+                 else f"no rejected flow in the last {since}")
+        return [Finding("network.rejects", Status.OK, title, evidence=evidence)]
     problems = [f"{len(internal)} rejected flow(s) inside the VPC, e.g. {_flow_line(internal[0])}"] if internal else []
     problems += [f"flow log {f.id} is {f.status}" for f in broken]
     if level is not None and level.status is not Status.OK:
