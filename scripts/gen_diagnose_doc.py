@@ -2,8 +2,9 @@
 """Regenerate the parts of docs/DIAGNOSE.md that the code defines: every check, the JSON schema, every rule.
 
 - between `<!-- BEGIN_CHECKS <target> -->` and `<!-- END_CHECKS <target> -->`: one table per subject (ECS
-  cluster, ECS service, RDS instance, load balancer, target group, ...) listing every registered check (`@check`, popcornctl.diagnose.registry):
-  its id, the finding ids it emits, what it looks at, and when it is OK / WARN / FAIL;
+  cluster, ECS service, RDS instance, load balancer, target group, ...) listing every registered check
+  (`@check`, popcornctl.diagnose.registry): its id, the finding ids it emits, what it looks at, and when it is
+  OK / WARN / FAIL;
 - between `<!-- BEGIN_SCHEMA -->` and `<!-- END_SCHEMA -->`: the JSON Schema of `--output json`
   (popcornctl.diagnose.findings.REPORT_SCHEMA);
 - between `<!-- BEGIN_RULES -->` and `<!-- END_RULES -->`: every classification rule with its AWS wording
