@@ -126,3 +126,19 @@ def test_the_text_report_starts_with_one_summary_line_per_target(aws: World) -> 
         assert line.startswith(f"{KIND_LABEL[target.kind]} {target.name} ")
         assert target.health.value in line
     assert text.rstrip().endswith(f"exit {report.exit_code}")
+
+
+def test_one_part_failing_unexpectedly_does_not_sink_the_others(aws: World, monkeypatch: Any) -> None:
+    from popcornctl.diagnose.network.fetch import NetworkFetch
+
+    environment(aws)
+
+    def broken(self: NetworkFetch) -> None:
+        raise KeyError("CidrBlock")
+
+    monkeypatch.setattr(NetworkFetch, "__call__", broken)
+    report = run(aws, names())
+    vpc_report = next(t for t in report.targets if t.kind == "network-vpc")
+    assert vpc_report.findings[0].title == "could not diagnose network: KeyError: 'CidrBlock'"
+    assert vpc_report.findings[0].remediation == "run popcornctl -v diagnose network and report the output"
+    assert {"ecs-cluster", "alb-load-balancer", "kafka-cluster"} <= {t.kind for t in report.targets}

@@ -1,10 +1,10 @@
 """``diagnose all``: every target of an environment in one run, under one deadline.
 
 Each part (ecs, rds, alb, cache, kafka, network) keeps its own fetch step and checks; the parts' fetches run
-concurrently. A part whose subject cannot be found (or whose first read is refused) does not end the run: it
-becomes one finding (FAIL when the env stack's outputs name the subject, WARN when only the naming convention
-does). Credential, endpoint and timeout errors still end the run, as for a single target. The reports come back
-ordered by severity: FAIL first, then WARN, then OK (stable within a status).
+concurrently. A part whose subject cannot be found (or whose first read is refused, or that fails unexpectedly)
+does not end the run: it becomes one finding (FAIL when the env stack's outputs name the subject, WARN when only
+the naming convention does). Credential, endpoint and timeout errors still end the run, as for a single target.
+The reports come back ordered by severity: FAIL first, then WARN, then OK (stable within a status).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from popcornctl.diagnose.errors import describe_error, is_fatal
 from popcornctl.diagnose.findings import Finding, Status, TargetReport
 from popcornctl.diagnose.pool import Pool
 from popcornctl.diagnose.runner import DiagnoseTarget
@@ -53,13 +54,19 @@ class EnvironmentTarget:
         self.parts = parts
 
     def fetch(self) -> list[PartFacts]:
-        """Every part's fetch step, concurrently; a part's PopcornError is kept, anything else is raised."""
+        """Every part's fetch step, concurrently. A part's own problem is kept for its report; errors that make
+        the whole run meaningless (credentials, endpoint, timeouts) are raised."""
 
         def one(part: Part) -> PartFacts:
             try:
                 return PartFacts(part, facts=part.target.fetch())
             except PopcornError as exc:
                 return PartFacts(part, problem=exc)
+            except Exception as exc:
+                if is_fatal(exc):
+                    raise
+                fix = f"run popcornctl -v diagnose {part.target.name} and report the output"
+                return PartFacts(part, problem=PopcornError(describe_error(exc), fix))
 
         with Pool(max(1, len(self.parts)), "diagnose-all") as pool:
             return pool.map(one, self.parts)
