@@ -109,6 +109,7 @@ def test_memory_near_its_alarm_and_a_failover_warn(aws: World) -> None:
     report = run(aws, group, events)
     memory = finding(report, "cache.memory", Status.WARN)
     assert memory.title == f"{node}: memory used reached 75% (threshold 80)"
+    assert "approaches maxmemory" in (memory.cause or "")
     failover = finding(report, "cache.events", Status.WARN)
     assert (failover.title, failover.rule) == ("the primary failed over to a replica (1 notable event(s))",
                                                "cache.failover")

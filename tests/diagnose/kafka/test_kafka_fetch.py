@@ -105,6 +105,7 @@ def test_disk_near_its_alarm_and_a_silent_agent_warn(aws: World) -> None:
     report = run(aws, brokers)
     disk = finding(report, "kafka.broker.disk", Status.WARN, name="broker 1")
     assert disk.title == "/var/lib/kafka reached 70% used (threshold 75%)"
+    assert "Retention keeps more than the volume holds" in (disk.cause or "")
     silent = finding(report, "kafka.broker.memory", Status.WARN, name="broker 3")
     assert silent.title == "the CloudWatch agent reported no memory use in the last 1h00m"
 

@@ -74,6 +74,7 @@ def test_routing_through_the_other_azs_nat_gateway_warns(aws: World) -> None:
     routes = finding(run(aws, net), "network.routes", Status.WARN)
     assert routes.title == (f"{net.app_tables[1]} ({REGION}b) routes through {net.nats[0]} in {REGION}a though "
                             f"{net.nats[1]} is in its AZ")
+    assert routes.cause == "Cross-AZ NAT traffic costs data transfer and stops when the other AZ fails."
 
 
 def test_port_allocation_errors_now_fail(aws: World) -> None:
