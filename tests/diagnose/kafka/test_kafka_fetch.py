@@ -139,3 +139,10 @@ def test_five_brokers_cost_one_call_per_kind(aws: World) -> None:
     assert calls["route53.ListResourceRecordSets"] == 1
     assert calls["cloudwatch.GetMetricData"] == 1  # memory and disk of 5 brokers
     assert calls["cloudwatch.DescribeAlarms"] == 1
+
+
+def test_unknown_instance_ids_are_a_usage_error(aws: World) -> None:
+    with pytest.raises(PopcornError) as err:
+        diagnose_kafka(aws.clients, window=Window.ending_now(timedelta(hours=1)),
+                       layout=layout(None, None, PREFIX, "convention"), instance_ids=["i-0123456789abcdef0"])
+    assert err.value.line().startswith("no Kafka brokers found: instances i-0123456789abcdef0")

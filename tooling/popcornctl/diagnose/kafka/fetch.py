@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from popcornctl.diagnose.calls import Outcome, attempt, paginate, unique
 from popcornctl.diagnose.cloudwatch import MetricAlarm, Query, fetch_metric_alarms, fetch_metrics, period_for
+from popcornctl.diagnose.errors import error_code, is_fatal, refused
 from popcornctl.diagnose.facts import collect, gap
 from popcornctl.diagnose.kafka import convert
 from popcornctl.diagnose.kafka.facts import AGENT_NAMESPACE, DATA_PATH, Broker, KafkaFacts, Layout, StatusCheck, Volume
@@ -116,7 +117,14 @@ class KafkaFetch:
             how = f"instances named {self.prefix}-kafka-*"
         else:
             raise PopcornError("no Kafka brokers to diagnose", "pass --env or --instance i-... (repeatable)")
-        reservations = paginate(ec2, "describe_instances", "Reservations", **kwargs)
+        try:
+            reservations = paginate(ec2, "describe_instances", "Reservations", **kwargs)
+        except Exception as exc:
+            if is_fatal(exc) or not error_code(exc):
+                raise
+            if not str(error_code(exc)).startswith("InvalidInstanceID"):
+                raise refused("ec2:DescribeInstances", exc, "check the credentials' EC2 read permissions") from None
+            reservations = []
         raw = [i for r in reservations for i in r.get("Instances", [])]
         brokers = [convert.broker(i, n) for n, i in enumerate(raw, start=1)]
         if not brokers:
