@@ -51,9 +51,3 @@ class OneCall:
         self.client.meta.events.unregister(self.events[0], self._params)
         self.client.meta.events.unregister(self.events[1], self._respond)
 
-
-def client_error(code: str, message: str) -> Exception:
-    """A botocore ClientError as AWS would raise it (for an ``answer`` that refuses)."""
-    from botocore.exceptions import ClientError
-
-    return ClientError({"Error": {"Code": code, "Message": message}}, "call")
