@@ -173,7 +173,6 @@ def alb(world: World, *, services: tuple[str, ...] = ("api",), cert_days: int = 
     elb = world.c("elbv2")
     lb = elb.create_load_balancer(Name=f"{PREFIX}-alb", Subnets=net.subnets, Scheme="internal")["LoadBalancers"][0]
     arn = str(lb["LoadBalancerArn"])
-    world.cluster(instances=0)
     groups = {}
     for n, svc in enumerate(services):
         kwargs: dict[str, Any] = {"HealthCheckPort": health_port} if health_port else {}
@@ -182,9 +181,6 @@ def alb(world: World, *, services: tuple[str, ...] = ("api",), cert_days: int = 
             HealthCheckPath="/actuator/health", HealthCheckIntervalSeconds=30, HealthyThresholdCount=3,
             UnhealthyThresholdCount=3, **kwargs)["TargetGroups"][0]["TargetGroupArn"])
         elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": f"10.20.{z}.{10 + n}", "Port": 8080} for z in (1, 2)])
-        if health_command:
-            world.task_definition(svc, health=health_command)
-        world.service(svc, target_group=tg, desired=2, running=2)
         groups[svc] = tg
     cert = certificate(world, cert_days)
     https = str(elb.create_listener(
@@ -201,6 +197,12 @@ def alb(world: World, *, services: tuple[str, ...] = ("api",), cert_days: int = 
                   if http == "redirect" else {"Type": "forward", "TargetGroupArn": next(iter(groups.values()))})
         listeners[80] = str(elb.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=80,
                                                 DefaultActions=[action])["Listeners"][0]["ListenerArn"])
+    # the services last: AWS refuses a service on a target group that no listener forwards to yet
+    world.cluster(instances=0)
+    for svc, tg in groups.items():
+        if health_command:
+            world.task_definition(svc, health=health_command)
+        world.service(svc, target_group=tg, desired=2, running=2)
     return Alb(arn, f"{PREFIX}-alb", arn.split(":loadbalancer/", 1)[1], groups, listeners, cert)
 
 
