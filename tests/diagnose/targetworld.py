@@ -311,14 +311,14 @@ def cache_alarms(world: World, group: Cache) -> None:
                   threshold, stat=stat)
 
 
-def cache_metrics(world: World, group: Cache, *, cpu: float = 12.0, memory: float = 35.0, evictions: float = 0.0,
-                  connections: float = 40.0) -> None:
-    """Five minutes of every node's metrics, flat at the given values."""
-    for node in group.members:
-        dims = {"CacheClusterId": node}
-        for name, value in (("EngineCPUUtilization", cpu), ("DatabaseMemoryUsagePercentage", memory),
-                            ("Evictions", evictions), ("CurrConnections", connections)):
-            metric(world, "AWS/ElastiCache", name, dims, [value] * 5)
+def cache_metrics(world: World, group: Cache, **first: float) -> None:
+    """Five minutes of every node's metrics, flat and normal; ``first`` overrides the first node's (cpu, memory,
+    evictions, connections)."""
+    for n, node in enumerate(group.members):
+        values = {"cpu": 12.0, "memory": 35.0, "evictions": 0.0, "connections": 40.0, **(first if n == 0 else {})}
+        for name, key in (("EngineCPUUtilization", "cpu"), ("DatabaseMemoryUsagePercentage", "memory"),
+                          ("Evictions", "evictions"), ("CurrConnections", "connections")):
+            metric(world, "AWS/ElastiCache", name, {"CacheClusterId": node}, [values[key]] * 5)
 
 
 def cache_nodes(group: Cache, *, status: str = "available") -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from diagworld import PREFIX, World
-from targetworld import alb, kafka, vpc
+from targetworld import alb, cache, cache_service, kafka, vpc
 
 from clirunner import run_cli
 from popcornctl.diagnose.findings import REPORT_SCHEMA
@@ -53,6 +53,18 @@ def test_kafka_healthy_by_the_naming_convention_exits_0(sandbox_world: World, re
                 if f["status"] != "OK" and f["check"] not in ("kafka.broker.memory", "kafka.broker.disk")]
     assert problems == [], err  # the agent's metrics are not seeded here: those two WARN
     assert [t["kind"] for t in doc["targets"]] == ["kafka-cluster"] + ["kafka-broker"] * 3
+
+
+def test_cache_client_without_tls_exits_1(sandbox_world: World, repo: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    group = cache(sandbox_world)
+    cache_service(sandbox_world, group, ssl="false")
+    code, out, _ = cli(["diagnose", "cache", "--env", "dev", "--sandbox", "--output", "json"], repo, capsys)
+    doc = json.loads(out)
+    jsonschema.validate(doc, REPORT_SCHEMA)
+    clients = next(f for f in doc["targets"][0]["findings"] if f["check"] == "cache.clients")
+    assert (code, clients["status"]) == (1, "FAIL")
+    assert clients["title"] == f"{PREFIX}-api/api connects without TLS, which the group requires"
 
 
 def test_network_healthy_exits_0(sandbox_world: World, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
