@@ -2,8 +2,9 @@
 """Regenerate the parts of docs/DIAGNOSE.md that the code defines: every check, the JSON schema, every rule.
 
 - between `<!-- BEGIN_CHECKS <target> -->` and `<!-- END_CHECKS <target> -->`: one table per subject (ECS
-  cluster, ECS service, RDS instance) listing every registered check (`@check`, popcornctl.diagnose.registry):
-  its id, the finding ids it emits, what it looks at, and when it is OK / WARN / FAIL;
+  cluster, ECS service, RDS instance, load balancer, target group, ...) listing every registered check
+  (`@check`, popcornctl.diagnose.registry): its id, the finding ids it emits, what it looks at, and when it is
+  OK / WARN / FAIL;
 - between `<!-- BEGIN_SCHEMA -->` and `<!-- END_SCHEMA -->`: the JSON Schema of `--output json`
   (popcornctl.diagnose.findings.REPORT_SCHEMA);
 - between `<!-- BEGIN_RULES -->` and `<!-- END_RULES -->`: every classification rule with its AWS wording
@@ -25,7 +26,9 @@ from pathlib import Path
 
 from popcornctl.diagnose.findings import REPORT_SCHEMA
 from popcornctl.diagnose.registry import TARGETS, CheckSpec, checks_for
+from popcornctl.diagnose.render import KIND_LABEL
 from popcornctl.diagnose.rules import (
+    CACHE_EVENT_RULES,
     RDS_EVENT_RULES,
     RDS_STATUS_RULES,
     SERVICE_EVENT_RULES,
@@ -37,7 +40,6 @@ from popcornctl.diagnose.rules import (
 )
 
 DOC = Path("docs/DIAGNOSE.md")
-KIND_TITLES = {"ecs-cluster": "ECS cluster", "ecs-service": "ECS service", "rds-instance": "RDS instance"}
 RULE_AREAS = (
     (
         "Stopped tasks",
@@ -57,6 +59,11 @@ RULE_AREAS = (
     ),
     ("RDS events", "Read from `DescribeEvents` (source type `db-instance`) over the window.", RDS_EVENT_RULES),
     ("RDS status", "`DBInstanceStatus` from `DescribeDBInstances`.", RDS_STATUS_RULES),
+    (
+        "ElastiCache events",
+        "Read from `DescribeEvents` over the window, for the replication group and its nodes.",
+        CACHE_EVENT_RULES,
+    ),
 )
 EXIT_WORDS = {"137": "137", "nonzero": "non-zero", "zero": "0"}
 
@@ -79,7 +86,7 @@ def checks_block(target: str) -> str:
     out: list[str] = []
     for kind in TARGETS[target]:
         out += [
-            f"{KIND_TITLES.get(kind, kind)} checks, in run order:",
+            f"{KIND_LABEL.get(kind, kind)} checks, in run order:",
             "",
             "| check | findings | looks at | OK | WARN | FAIL |",
             "|---|---|---|---|---|---|",

@@ -1,6 +1,6 @@
 ################################################################################
-# What `popcornctl diagnose`, the seed's scripts and people need (popcornctl reads ecs_cluster_name,
-# ecs_service_names, rds_instance_id and ecs_security_group_id).
+# What `popcornctl diagnose`, the seed's scripts and people need (popcornctl diagnose reads the names of the ECS,
+# RDS, ALB, ElastiCache, Kafka and VPC resources from here: docs/DIAGNOSE.md lists which).
 ################################################################################
 
 output "environment" {
@@ -141,6 +141,11 @@ output "kafka_bootstrap_servers" {
 output "kafka_instance_ids" {
   description = "Kafka broker instance IDs by node id (SSM Session Manager targets)."
   value       = module.kafka.instance_ids
+}
+
+output "kafka_controller_quorum_voters" {
+  description = "controller.quorum.voters of every broker (<node id>@<host>:<port>,...): the KRaft quorum popcornctl diagnose kafka checks."
+  value       = module.kafka.controller_quorum_voters
 }
 
 # -- Network -------------------------------------------------------------------

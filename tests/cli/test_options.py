@@ -156,7 +156,8 @@ def test_old_spellings_are_hidden_from_the_help(capsys: pytest.CaptureFixture[st
 
 # -- --sandbox: commands that only look never start the emulator, and their help says so ---------------------------
 
-@pytest.mark.parametrize("argv", [["diagnose", "ecs"], ["diagnose", "rds"], ["unlock"]], ids=" ".join)
+@pytest.mark.parametrize("argv", [["diagnose", t] for t in ("ecs", "rds", "alb", "cache", "kafka", "network", "all")]
+                         + [["unlock"]], ids=" ".join)
 def test_read_only_commands_say_the_sandbox_must_be_running(argv: list[str], capsys: pytest.CaptureFixture[str],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "250")
@@ -192,6 +193,6 @@ def test_shell_completion(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["--show-completion", "bash"], capsys)
     assert code == 0 and "_POPCORNCTL_COMPLETE" in out and "complete " in out
     assert _complete("popcornctl dia") == ["diagnose"]
-    assert _complete("popcornctl diagnose ") == ["ecs", "rds"]
+    assert _complete("popcornctl diagnose ") == ["ecs", "rds", "alb", "cache", "kafka", "network", "all"]
     assert _complete("popcornctl up dev --fail-on ") == ["critical", "high", "medium", "low"]
     assert "--output" in _complete("popcornctl diagnose ecs --out")

@@ -14,6 +14,11 @@ from clirunner import run_cli
 AWS_COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "diagnose ecs": (["diagnose", "ecs", "--env", "dev"], "popcornctl.commands.diagnose", "ecs"),
     "diagnose rds": (["diagnose", "rds", "--env", "dev"], "popcornctl.commands.diagnose", "rds"),
+    "diagnose alb": (["diagnose", "alb", "--env", "dev"], "popcornctl.commands.diagnose", "alb"),
+    "diagnose cache": (["diagnose", "cache", "--env", "dev"], "popcornctl.commands.diagnose", "cache"),
+    "diagnose kafka": (["diagnose", "kafka", "--env", "dev"], "popcornctl.commands.diagnose", "kafka"),
+    "diagnose network": (["diagnose", "network", "--env", "dev"], "popcornctl.commands.diagnose", "network"),
+    "diagnose all": (["diagnose", "all", "--env", "dev"], "popcornctl.commands.diagnose", "everything"),
     "unlock": (["unlock", "--env", "dev"], "popcornctl.commands.unlock", "unlock"),
     "doctor": (["doctor", "--env", "dev"], "popcornctl.commands.doctor", "doctor"),
     "plan": (["plan", "dev"], "popcornctl.commands.plan", "plan"),

@@ -152,6 +152,8 @@ class World:
         exec_role: str | None = "default",
         task_role: str | None = "default",
         logs: bool = True,
+        environment: dict[str, str] | None = None,
+        health: str | None = None,
     ) -> str:
         """A bridge-mode task definition (moto runs no awsvpc task); the service launches it as FARGATE."""
         default_exec, default_task = self.roles()
@@ -163,7 +165,10 @@ class World:
             "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
             "secrets": secrets or [],
             "linuxParameters": {"initProcessEnabled": True},
+            "environment": [{"name": k, "value": v} for k, v in (environment or {}).items()],
         }
+        if health:
+            container["healthCheck"] = {"command": ["CMD-SHELL", health], "interval": 30, "retries": 3}
         group = f"/ecs/{PREFIX}/{svc}"
         if logs:
             try:

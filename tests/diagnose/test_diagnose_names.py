@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from popcornctl.diagnose.names import resolve_ecs, resolve_rds
+from popcornctl.diagnose.names import (
+    resolve_alb,
+    resolve_all,
+    resolve_cache,
+    resolve_ecs,
+    resolve_kafka,
+    resolve_network,
+    resolve_rds,
+)
 from popcornctl.diagnose.window import parse_since
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
@@ -136,6 +144,80 @@ def test_usage_errors(tmp_path: Path) -> None:
         resolve_ecs(rt, "qa", None, [])
     resolved = resolve_ecs(rt, None, "adhoc-cluster", ["svc"])
     assert (resolved.cluster, resolved.services, resolved.notes) == ("adhoc-cluster", ["svc"], [])
+
+
+PLATFORM = {
+    **OUTPUTS,
+    "alb_arn_suffix": "app/popcorn-dev-edge/50dc6c495c0c9188",
+    "waf_web_acl_arn": None,
+    "alb_access_logs_bucket": "popcorn-dev-alb-logs",
+    "elasticache_cluster_id": "popcorn-dev-cache",
+    "kafka_instance_ids": ["i-01", "i-02", "i-03"],
+    "kafka_bootstrap_servers": "broker-1.kafka.x.internal:9092,broker-2.kafka.x.internal:9092",
+    "kafka_controller_quorum_voters": "1@broker-1.kafka.x.internal:9093,2@broker-2.kafka.x.internal:9093",
+    "vpc_id": "vpc-0abc",
+    "vpc_flow_log_group_name": "/aws/vpc/popcorn-dev/flow-logs",
+}
+
+
+def test_outputs_name_the_load_balancer_cache_brokers_and_vpc(tmp_path: Path) -> None:
+    rt = runtime(tmp_path, engine=FakeEngine(PLATFORM))
+    alb = resolve_alb(rt, "dev", None)
+    assert (alb.load_balancer, alb.waf, alb.access_logs, alb.cluster) == ("popcorn-dev-edge", False, True,
+                                                                          "popcorn-dev-main")
+    cache = resolve_cache(rt, "dev", None, [])
+    assert (cache.cache, cache.ecs_security_groups, cache.source) == ("popcorn-dev-cache", ["sg-0123"], "outputs")
+    kafka = resolve_kafka(rt, "dev", [], [])
+    assert kafka.kafka_instances == ["i-01", "i-02", "i-03"]
+    assert kafka.kafka_voters == PLATFORM["kafka_controller_quorum_voters"]
+    net = resolve_network(rt, "dev", None)
+    assert (net.vpc, net.flow_log_group, net.ecs_subnets) == ("vpc-0abc", "/aws/vpc/popcorn-dev/flow-logs",
+                                                              ["subnet-a", "subnet-b"])
+
+
+def test_convention_for_the_load_balancer_cache_brokers_and_vpc(tmp_path: Path) -> None:
+    rt = runtime(tmp_path, initialised=False)
+    assert resolve_alb(rt, "dev", None).load_balancer == "goorm-popcorn-dev-alb"
+    assert resolve_cache(rt, "dev", None, []).cache == "goorm-popcorn-dev-valkey"
+    kafka = resolve_kafka(rt, "dev", [], [])
+    assert (kafka.kafka_instances, kafka.prefix, kafka.sources["kafka"]) == ([], "goorm-popcorn-dev", "convention")
+    net = resolve_network(rt, "dev", None)
+    assert (net.vpc, net.vpc_name) == (None, "goorm-popcorn-dev")
+
+
+def test_a_null_cache_output_switches_the_cache_off(tmp_path: Path) -> None:
+    rt = runtime(tmp_path, engine=FakeEngine({**PLATFORM, "elasticache_cluster_id": None}))
+    with pytest.raises(PopcornError) as err:
+        resolve_cache(rt, "dev", None, [])
+    assert err.value.problem.startswith("dev has no cache to diagnose: elasticache_cluster_id is null")
+    assert resolve_cache(rt, "dev", "adhoc", []).cache == "adhoc"  # a flag still names one
+    everything = resolve_all(rt, "dev")
+    assert everything.skipped == {"cache": "elasticache_cluster_id is null: the environment has no cache "
+                                           "(enable_elasticache = false)"}
+
+
+def test_all_reads_the_outputs_once_for_every_name(tmp_path: Path) -> None:
+    engine = FakeEngine(PLATFORM)
+    rt = runtime(tmp_path, engine=engine)
+    everything = resolve_all(rt, "dev")
+    assert len(engine.calls) == 1
+    assert (everything.cluster, everything.services, everything.instance) == (
+        "popcorn-dev-main", ["popcorn-dev-api-v2", "popcorn-dev-user"], "popcorn-dev-db")
+    assert (everything.load_balancer, everything.cache, everything.vpc) == ("popcorn-dev-edge", "popcorn-dev-cache",
+                                                                          "vpc-0abc")
+    assert everything.kafka_instances == ["i-01", "i-02", "i-03"] and everything.source == "outputs"
+
+
+def test_usage_errors_of_the_new_targets(tmp_path: Path) -> None:
+    rt = runtime(tmp_path)
+    for resolve, option in ((lambda: resolve_alb(rt, None, None), "--load-balancer NAME"),
+                            (lambda: resolve_cache(rt, None, None, []), "--replication-group ID"),
+                            (lambda: resolve_kafka(rt, None, [], []), "--instance i-..."),
+                            (lambda: resolve_network(rt, None, None), "--vpc vpc-...")):
+        with pytest.raises(PopcornError) as err:
+            resolve()
+        assert option in (err.value.fix or "")
+    assert resolve_network(rt, None, "vpc-1").vpc == "vpc-1"
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("1h30m", 5400),

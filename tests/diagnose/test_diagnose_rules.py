@@ -11,6 +11,7 @@ import pytest
 from popcornctl.diagnose.findings import Status
 from popcornctl.diagnose.rules import (
     ALL_RULES,
+    CACHE_EVENT_RULES,
     RDS_EVENT_RULES,
     RDS_STATUS_RULES,
     SERVICE_EVENT_RULES,
@@ -20,6 +21,7 @@ from popcornctl.diagnose.rules import (
     Example,
     Rule,
     StopInfo,
+    classify_cache_event,
     classify_event,
     classify_rds_event,
     classify_rds_status,
@@ -73,6 +75,12 @@ def test_rds_event_rule_matches_its_aws_wording(rule: Rule, example: Example) ->
     assert matched is not None and matched.id == rule.id
 
 
+@pytest.mark.parametrize(("rule", "example"), _cases(CACHE_EVENT_RULES), ids=lambda v: getattr(v, "id", ""))
+def test_cache_event_rule_matches_its_aws_wording(rule: Rule, example: Example) -> None:
+    matched = classify_cache_event(example.message)
+    assert matched is not None and matched.id == rule.id
+
+
 @pytest.mark.parametrize(("rule", "example"), _cases(RDS_STATUS_RULES), ids=lambda v: getattr(v, "id", ""))
 def test_rds_status_rule_matches_the_status(rule: Rule, example: Example) -> None:
     assert classify_rds_status(example.message).id == rule.id
@@ -82,6 +90,7 @@ def test_informational_messages_are_not_classified() -> None:
     assert classify_event("(service goorm-popcorn-dev-api) has started 2 tasks: (task 0a1b) (task 2c3d).") is None
     assert classify_event("(service goorm-popcorn-dev-api) registered 1 targets in (target-group arn:...)") is None
     assert classify_rds_event("Finished DB instance backup") is None
+    assert classify_cache_event("Snapshot succeeded for snapshot with ID 'automatic.goorm-popcorn-prod-valkey'") is None
     assert classify_target_health(None, "") is None  # healthy targets carry no reason
     assert classify_rds_status("something-new").id == "rds.status-unknown"
 

@@ -1,18 +1,25 @@
-"""The diagnose room: explain what is wrong with an environment's ECS services or RDS database.
+"""The diagnose room: explain what is wrong with an environment's services, database, load balancer, cache, Kafka
+brokers and network, and how to fix it.
 
-Shape (the same for every target; ``alb``, ``cache``, ``kafka``, ``network`` are added the same way):
+Shape (the same for every target):
 
-- per target a package (:mod:`.ecs`, :mod:`.rds`) with typed facts (``facts.py``), ONE fetch step
+- per target a package (:mod:`.ecs`, :mod:`.rds`, :mod:`.alb`, :mod:`.cache`, :mod:`.kafka`, :mod:`.network`)
+  with typed facts (``facts.py``), ONE fetch step
   (``fetch.py``: every AWS read, batched and concurrent, recording what it could not read), and checks
   (``checks/*.py``): pure functions of the facts registered with ``@check`` (:mod:`.registry`);
 - one runner (:mod:`.runner`) for every target: the fetch within the run's deadline (:mod:`.deadline`), then
   the checks in order, unreadable facts and failing checks turned into findings, timings kept;
+- ``diagnose all`` (:mod:`.environment`): every target of an environment in one run, parts fetched
+  concurrently under one deadline, reports worst first;
 - shared pieces: :mod:`.findings` (the report), :mod:`.rules` (AWS wording -> cause and fix, per area),
-  :mod:`.iam` (policy simulator, offline fallback), :mod:`.vpc`, :mod:`.cloudwatch`, :mod:`.names`,
-  :mod:`.render`; AWS error handling lives in :mod:`.errors` only.
+  :mod:`.iam` (policy simulator, offline fallback), :mod:`.vpc`, :mod:`.cloudwatch` (alarms, thresholds,
+  batched metric data), :mod:`.levels` (a series against its alarm's threshold), :mod:`.services` (the ECS
+  services as the other targets see them), :mod:`.targethealth`, :mod:`.names`, :mod:`.render`; AWS error
+  handling lives in :mod:`.errors` only.
 
-Public API (used by ``popcornctl.commands.diagnose`` and the tests): :func:`diagnose_ecs`,
-:func:`diagnose_rds`. Nothing here imports boto3 at module level.
+Public API (used by ``popcornctl.commands.diagnose`` and the tests): :func:`diagnose_ecs`, :func:`diagnose_rds`,
+:func:`diagnose_alb`, :func:`diagnose_cache`, :func:`diagnose_kafka`, :func:`diagnose_network`,
+:func:`diagnose_all`. Nothing here imports boto3 at module level.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ from popcornctl.diagnose.window import DEFAULT_TIMEOUT, Window, parse_since, par
 
 if TYPE_CHECKING:
     from popcornctl.aws import Clients
+    from popcornctl.diagnose.alb.facts import Expected
+    from popcornctl.diagnose.kafka.facts import Layout
+    from popcornctl.diagnose.names import Resolved
     from popcornctl.diagnose.runner import DiagnoseTarget
 
 F = TypeVar("F")
@@ -39,7 +49,12 @@ __all__ = [
     "Status",
     "TargetReport",
     "Window",
+    "diagnose_alb",
+    "diagnose_all",
+    "diagnose_cache",
     "diagnose_ecs",
+    "diagnose_kafka",
+    "diagnose_network",
     "diagnose_rds",
     "parse_since",
     "parse_timeout",
@@ -98,6 +113,116 @@ def diagnose_rds(
         where=where,
     )
     return _run("rds", RdsTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_alb(
+    clients: Clients,
+    *,
+    load_balancer: str,
+    window: Window,
+    cluster: str | None = None,
+    expected: Expected | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose one Application Load Balancer and its target groups (``cluster``: whose services register)."""
+    from popcornctl.diagnose.alb import AlbTarget
+    from popcornctl.diagnose.alb.fetch import AlbFetch
+
+    where = where or clients.target.describe()
+    fetch = AlbFetch(clients, load_balancer, window, cluster=cluster, expected=expected, where=where)
+    return _run("alb", AlbTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_cache(
+    clients: Clients,
+    *,
+    group: str,
+    window: Window,
+    prod: bool = False,
+    cluster: str | None = None,
+    ecs_security_groups: list[str] | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose one Valkey replication group (``cluster``: the ECS cluster whose services use it)."""
+    from popcornctl.diagnose.cache import CacheTarget
+    from popcornctl.diagnose.cache.fetch import CacheFetch
+
+    where = where or clients.target.describe()
+    fetch = CacheFetch(clients, group, window, prod=prod, cluster=cluster,
+                       security_groups=tuple(ecs_security_groups or ()), where=where)
+    return _run("cache", CacheTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_kafka(
+    clients: Clients,
+    *,
+    window: Window,
+    layout: Layout,
+    instance_ids: list[str] | None = None,
+    prefix: str | None = None,
+    cluster: str | None = None,
+    ecs_security_groups: list[str] | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose the Kafka brokers (by instance id, else the ``<prefix>-kafka-*`` instances)."""
+    from popcornctl.diagnose.kafka import KafkaTarget
+    from popcornctl.diagnose.kafka.fetch import KafkaFetch
+
+    where = where or clients.target.describe()
+    fetch = KafkaFetch(clients, window, layout, instance_ids=tuple(instance_ids or ()), prefix=prefix,
+                       cluster=cluster, security_groups=tuple(ecs_security_groups or ()), where=where)
+    return _run("kafka", KafkaTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_network(
+    clients: Clients,
+    *,
+    window: Window,
+    vpc: str | None = None,
+    name: str | None = None,
+    flow_log_group: str | None = None,
+    ecs_subnets: list[str] | None = None,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose one VPC (by id, else by its Name tag)."""
+    from popcornctl.diagnose.network import NetworkTarget
+    from popcornctl.diagnose.network.fetch import NetworkFetch
+
+    where = where or clients.target.describe()
+    fetch = NetworkFetch(clients, window, vpc=vpc, name=name, flow_log_group=flow_log_group,
+                         ecs_subnets=tuple(ecs_subnets or ()), where=where)
+    return _run("network", NetworkTarget(fetch), clients, window, where, names, environment, deadline)
+
+
+def diagnose_all(
+    clients: Clients,
+    *,
+    resolved: Resolved,
+    window: Window,
+    prod: bool = False,
+    names: Names | None = None,
+    environment: str | None = None,
+    where: str = "",
+    deadline: Deadline | None = None,
+) -> Report:
+    """Diagnose every target of an environment in one run (names from :func:`.names.resolve_all`)."""
+    from popcornctl.diagnose.environment import EnvironmentTarget, environment_parts
+
+    where = where or clients.target.describe()
+    parts = environment_parts(clients, resolved, window, prod=prod, where=where)
+    return _run("all", EnvironmentTarget(parts), clients, window, where, names, environment, deadline)
 
 
 def _run(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from popcornctl.diagnose.calls import Outcome
 from popcornctl.diagnose.findings import Finding, Status
@@ -42,7 +43,7 @@ class Gap:
         )
 
 
-def gap(outcome: Outcome[object] | None, fact: str, what: str, api: str) -> Gap | None:
+def gap(outcome: Outcome[Any] | None, fact: str, what: str, api: str) -> Gap | None:
     """A gap when ``outcome`` is an error (None when it answered or was never asked)."""
     if outcome is None or outcome.error is None:
         return None

@@ -72,7 +72,7 @@ class Finding:
 class TargetReport:
     """Findings about one target: an ECS cluster, an ECS service, or an RDS instance."""
 
-    kind: str  # "ecs-cluster" | "ecs-service" | "rds-instance"
+    kind: str  # one of registry.TARGETS' kinds: "ecs-cluster", "ecs-service", "rds-instance", "alb-target-group", ...
     name: str
     arn: str | None = None
     facts: dict[str, str] = field(default_factory=dict)  # the header panel, in display order
@@ -126,7 +126,7 @@ class Names:
 class Report:
     """One ``popcornctl diagnose`` run."""
 
-    command: str  # "ecs" | "rds"
+    command: str  # "ecs" | "rds" | "alb" | "cache" | "kafka" | "network" | "all"
     where: str  # Target.describe(): "AWS account 1234 in ap-northeast-2" or "sandbox at 127.0.0.1:port ..."
     region: str
     environment: str | None
@@ -229,7 +229,7 @@ REPORT_SCHEMA: dict[str, Any] = {
     ],
     "properties": {
         "schema": {"const": SCHEMA_ID},
-        "command": {"enum": ["ecs", "rds"]},
+        "command": {"enum": ["ecs", "rds", "alb", "cache", "kafka", "network", "all"]},
         "target": {"type": "string"},
         "region": {"type": "string"},
         "environment": _NULLABLE_STR,
@@ -277,7 +277,19 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["kind", "name", "arn", "health", "status", "facts", "findings"],
                 "properties": {
-                    "kind": {"enum": ["ecs-cluster", "ecs-service", "rds-instance"]},
+                    "kind": {
+                        "enum": [
+                            "ecs-cluster",
+                            "ecs-service",
+                            "rds-instance",
+                            "alb-load-balancer",
+                            "alb-target-group",
+                            "cache-replication-group",
+                            "kafka-cluster",
+                            "kafka-broker",
+                            "network-vpc",
+                        ]
+                    },
                     "name": {"type": "string"},
                     "arn": _NULLABLE_STR,
                     "health": _HEALTH,

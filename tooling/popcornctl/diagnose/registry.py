@@ -25,9 +25,14 @@ from typing import Any, TypeVar
 from popcornctl.diagnose.findings import Finding
 
 # the targets of `popcornctl diagnose <target>` and the report kinds (subjects) each produces, in display order
+# (``diagnose all`` runs every one of them and has no checks of its own)
 TARGETS: dict[str, tuple[str, ...]] = {
     "ecs": ("ecs-cluster", "ecs-service"),
     "rds": ("rds-instance",),
+    "alb": ("alb-load-balancer", "alb-target-group"),
+    "cache": ("cache-replication-group",),
+    "kafka": ("kafka-cluster", "kafka-broker"),
+    "network": ("network-vpc",),
 }
 
 CheckFn = Callable[[Any], Iterable[Finding]]

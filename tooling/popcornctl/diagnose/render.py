@@ -13,7 +13,17 @@ if TYPE_CHECKING:
 STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 STATUS_MARK = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗"}
 HEALTH_STYLE = {Health.HEALTHY: "green", Health.DEGRADED: "yellow", Health.DOWN: "red"}
-KIND_LABEL = {"ecs-cluster": "ECS cluster", "ecs-service": "ECS service", "rds-instance": "RDS instance"}
+KIND_LABEL = {
+    "ecs-cluster": "ECS cluster",
+    "ecs-service": "ECS service",
+    "rds-instance": "RDS instance",
+    "alb-load-balancer": "Load balancer",
+    "alb-target-group": "Target group",
+    "cache-replication-group": "Valkey replication group",
+    "kafka-cluster": "Kafka cluster",
+    "kafka-broker": "Kafka broker",
+    "network-vpc": "VPC",
+}
 
 
 def render(report: Report, console: Console, *, verbose: bool = False) -> None:
@@ -28,6 +38,8 @@ def render(report: Report, console: Console, *, verbose: bool = False) -> None:
     )
     for note in report.names.notes:
         _out(console, f"[dim]  {escape(note)}[/]")
+    if report.command == "all":
+        _summary_table(console, report)
     for target in report.targets:
         _out(
             console,
@@ -103,6 +115,29 @@ def _service_table(console: Console, report: Report) -> None:
             escape(svc.facts.get("tasks", "").split(" / pending")[0]),
             escape(problem.title) if problem else "",
         )
+    _out(console, table, soft_wrap=False)
+
+
+def _summary_table(console: Console, report: Report) -> None:
+    """``diagnose all``: one line per target, worst first (the report's order), before the details."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="dim")
+    for column in ("target", "health", "FAIL", "WARN", "first problem"):
+        table.add_column(column)
+    for target in report.targets:
+        problem = next((f for f in _ordered(target.findings) if f.status is not Status.OK), None)
+        counts = {s: sum(1 for f in target.findings if f.status is s) for s in (Status.FAIL, Status.WARN)}
+        style = HEALTH_STYLE[target.health]
+        table.add_row(
+            escape(f"{KIND_LABEL.get(target.kind, target.kind)} {target.name}"),
+            f"[{style}]{target.health.value}[/]",
+            str(counts[Status.FAIL]),
+            str(counts[Status.WARN]),
+            escape(problem.title) if problem else "",
+        )
+    _out(console, "")
     _out(console, table, soft_wrap=False)
 
 

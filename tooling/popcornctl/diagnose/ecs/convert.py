@@ -147,6 +147,10 @@ def _container_definition(raw: dict[str, Any]) -> ContainerDefinition:
         readonly_root=bool(raw.get("readonlyRootFilesystem")),
         init_process=bool((raw.get("linuxParameters") or {}).get("initProcessEnabled")),
         health_start_period=int((raw.get("healthCheck") or {}).get("startPeriod") or 0),
+        ports=tuple(p for m in raw.get("portMappings", []) if (p := _int(m.get("containerPort"))) is not None),
+        environment=tuple((str(e.get("name")), str(e.get("value", ""))) for e in raw.get("environment", [])),
+        secret_env=tuple((str(e.get("name")), str(e.get("valueFrom", ""))) for e in raw.get("secrets", [])),
+        health_command=tuple(str(c) for c in (raw.get("healthCheck") or {}).get("command", [])),
     )
 
 
@@ -177,6 +181,12 @@ def target_group(raw: dict[str, Any]) -> TargetGroup:
         timeout=_int(raw.get("HealthCheckTimeoutSeconds")),
         healthy_threshold=_int(raw.get("HealthyThresholdCount")),
         unhealthy_threshold=_int(raw.get("UnhealthyThresholdCount")),
+        name=str(raw.get("TargetGroupName", "")),
+        traffic_protocol=raw.get("Protocol"),
+        traffic_port=_int(raw.get("Port")),
+        target_type=raw.get("TargetType"),
+        load_balancers=tuple(str(a) for a in raw.get("LoadBalancerArns", [])),
+        enabled=raw.get("HealthCheckEnabled", True) is not False,
     )
 
 
@@ -190,4 +200,5 @@ def target_health(raw: dict[str, Any]) -> TargetHealth:
         state=str(health.get("State", "?")),
         reason=health.get("Reason"),
         description=str(health.get("Description", "")),
+        az=target.get("AvailabilityZone"),
     )

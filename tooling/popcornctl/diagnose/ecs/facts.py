@@ -166,6 +166,18 @@ class ContainerDefinition:
     readonly_root: bool = False
     init_process: bool = False
     health_start_period: int = 0
+    ports: tuple[int, ...] = ()  # portMappings[].containerPort
+    environment: tuple[tuple[str, str], ...] = ()  # environment[] (name, value)
+    secret_env: tuple[tuple[str, str], ...] = ()  # secrets[] (name, valueFrom)
+    health_command: tuple[str, ...] = ()  # healthCheck.command
+
+    def env(self, name: str) -> str | None:
+        """The value of environment variable ``name`` (None when unset)."""
+        return next((v for k, v in self.environment if k == name), None)
+
+    def secret(self, name: str) -> str | None:
+        """Where secret environment variable ``name`` comes from (None when unset)."""
+        return next((v for k, v in self.secret_env if k == name), None)
 
     @property
     def secret_refs(self) -> tuple[str, ...]:
@@ -199,7 +211,7 @@ class TaskDefinition:
 
 @dataclass(frozen=True)
 class TargetGroup:
-    """DescribeTargetGroups: the health-check settings."""
+    """DescribeTargetGroups: the health-check settings (and the traffic settings ``diagnose alb`` reads)."""
 
     arn: str
     protocol: str | None = None
@@ -210,6 +222,12 @@ class TargetGroup:
     timeout: int | None = None
     healthy_threshold: int | None = None
     unhealthy_threshold: int | None = None
+    name: str = ""
+    traffic_protocol: str | None = None
+    traffic_port: int | None = None
+    target_type: str | None = None
+    load_balancers: tuple[str, ...] = ()  # LoadBalancerArns
+    enabled: bool = True  # HealthCheckEnabled
 
 
 @dataclass(frozen=True)
@@ -221,6 +239,7 @@ class TargetHealth:
     state: str
     reason: str | None = None
     description: str = ""
+    az: str | None = None  # Target.AvailabilityZone
 
 
 @dataclass(frozen=True)

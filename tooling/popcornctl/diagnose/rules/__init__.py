@@ -2,14 +2,15 @@
 
 Every rule carries at least one example in the real wording AWS uses (stopped-task reasons from the ECS
 agent and the "Stopped tasks error codes" / "CannotPullContainer task errors" pages, service event
-messages, ELB target-health reason codes, RDS event messages and DB instance statuses). The test suite
-classifies every example and expects its own rule back, and ``docs/DIAGNOSE.md`` lists every rule.
+messages, ELB target-health reason codes, RDS event messages and DB instance statuses, ElastiCache event
+messages). The test suite classifies every example and expects its own rule back, and ``docs/DIAGNOSE.md``
+lists every rule.
 
 Areas: :mod:`.ecs_pull`, :mod:`.ecs_init`, :mod:`.ecs_stop` (stopped tasks, in table order),
-:mod:`.ecs_events`, :mod:`.target_health`, :mod:`.rds_events`, :mod:`.rds_status`. Rules are tried in table
-order, so a specific rule sits before a broader one with the same words (for example "image not found" before
-the CannotPullContainerError catch-all, Spot interruption before the exit-code-137 rule, ELB health-check kills
-before exit codes).
+:mod:`.ecs_events`, :mod:`.target_health`, :mod:`.rds_events`, :mod:`.rds_status`, :mod:`.cache_events`.
+Rules are tried in table order, so a specific rule sits before a broader one with the same words (for example
+"image not found" before the CannotPullContainerError catch-all, Spot interruption before the exit-code-137
+rule, ELB health-check kills before exit codes).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from popcornctl.diagnose.findings import Status
+from popcornctl.diagnose.rules.cache_events import CACHE_EVENT_RULES
 from popcornctl.diagnose.rules.ecs_events import SERVICE_EVENT_RULES
 from popcornctl.diagnose.rules.ecs_init import INIT_RULES
 from popcornctl.diagnose.rules.ecs_pull import PULL_RULES
@@ -28,6 +30,7 @@ from popcornctl.diagnose.rules.target_health import TARGET_HEALTH_RULES
 
 __all__ = [
     "ALL_RULES",
+    "CACHE_EVENT_RULES",
     "RDS_EVENT_RULES",
     "RDS_STATUS_RULES",
     "RULES_BY_ID",
@@ -39,6 +42,7 @@ __all__ = [
     "Rule",
     "Source",
     "StopInfo",
+    "classify_cache_event",
     "classify_event",
     "classify_rds_event",
     "classify_rds_status",
@@ -48,7 +52,12 @@ __all__ = [
 
 STOPPED_TASK_RULES: tuple[Rule, ...] = PULL_RULES + INIT_RULES + STOP_RULES
 ALL_RULES: tuple[Rule, ...] = (
-    STOPPED_TASK_RULES + SERVICE_EVENT_RULES + TARGET_HEALTH_RULES + RDS_EVENT_RULES + RDS_STATUS_RULES
+    STOPPED_TASK_RULES
+    + SERVICE_EVENT_RULES
+    + TARGET_HEALTH_RULES
+    + RDS_EVENT_RULES
+    + RDS_STATUS_RULES
+    + CACHE_EVENT_RULES
 )
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in ALL_RULES}
 UNCLASSIFIED_STOP = RULES_BY_ID["stop.unclassified"]
@@ -122,6 +131,11 @@ def classify_event(message: str) -> Rule | None:
 def classify_target_health(reason: str | None, description: str = "") -> Rule | None:
     """The rule for an ELB target-health reason code (None for a healthy target)."""
     return _first(TARGET_HEALTH_RULES, description, reason) if reason else None
+
+
+def classify_cache_event(message: str) -> Rule | None:
+    """The ElastiCache event rule for a message (None for routine events such as snapshots)."""
+    return _first(CACHE_EVENT_RULES, message)
 
 
 def classify_rds_event(message: str) -> Rule | None:

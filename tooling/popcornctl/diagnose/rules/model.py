@@ -24,6 +24,7 @@ class Source(StrEnum):
     TARGET_HEALTH = "target-health"  # DescribeTargetHealth: TargetHealth.Reason (+ Description)
     RDS_EVENT = "rds-event"  # DescribeEvents: Events[].Message
     RDS_STATUS = "rds-status"  # DescribeDBInstances: DBInstanceStatus
+    CACHE_EVENT = "cache-event"  # elasticache DescribeEvents: Events[].Message
 
 
 @dataclass(frozen=True)

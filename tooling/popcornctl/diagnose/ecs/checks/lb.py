@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
-from popcornctl.diagnose.ecs.facts import LoadBalancer, TargetHealth
+from popcornctl.diagnose.ecs.facts import LoadBalancer
 from popcornctl.diagnose.ecs.lines import health_check_line, span, tg_name
 from popcornctl.diagnose.ecs.subjects import ServiceSubject
 from popcornctl.diagnose.findings import Finding, Status
 from popcornctl.diagnose.registry import check
-from popcornctl.diagnose.rules import Rule, classify_target_health
+from popcornctl.diagnose.targethealth import targets, verdict
 from popcornctl.diagnose.window import aware
-
-BAD_STATES = ("unhealthy", "unavailable", "unused")
 
 
 @check(
@@ -37,15 +33,10 @@ def lb_targets(subject: ServiceSubject) -> list[Finding]:
 def _target_group(subject: ServiceSubject, lb: LoadBalancer) -> Finding:
     arn = lb.target_group_arn
     health = subject.target_health(arn)
-    evidence = [health_check_line(subject.facts.target_groups.get(arn), arn)]
-    states: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    rule_for: dict[str, Rule] = {}
-    for target in health:
-        states[target.state] += 1
-        evidence.append(_target_line(target, reasons, rule_for))
-    dominant = rule_for[reasons.most_common(1)[0][0]] if reasons else None
-    status, title = _verdict(tg_name(arn), health, states, subject.service.desired)
+    found = targets(health)
+    evidence = [health_check_line(subject.facts.target_groups.get(arn), arn), *found.lines]
+    dominant = found.dominant
+    status, title = verdict(tg_name(arn), found, subject.service.desired)
     problem = status is not Status.OK
     cause = dominant.cause if dominant and problem else None
     fix = dominant.remediation if dominant and problem else None
@@ -64,31 +55,6 @@ def _target_group(subject: ServiceSubject, lb: LoadBalancer) -> Finding:
         remediation=fix,
         rule=dominant.id if dominant and problem else None,
     )
-
-
-def _target_line(target: TargetHealth, reasons: Counter[str], rule_for: dict[str, Rule]) -> str:
-    line = f"{target.target_id}:{target.port} {target.state}"
-    rule = classify_target_health(target.reason, target.description)
-    if rule is not None:
-        line += f" — {target.reason}: {target.description}"
-        if target.state not in ("healthy", "draining"):
-            reasons[rule.id] += 1
-            rule_for[rule.id] = rule
-    return line
-
-
-def _verdict(name: str, health: tuple[TargetHealth, ...], states: Counter[str], desired: int) -> tuple[Status, str]:
-    healthy = states.get("healthy", 0)
-    bad = sum(n for s, n in states.items() if s in BAD_STATES)
-    if not health:
-        return (Status.FAIL if desired else Status.OK), f"target group {name}: no targets registered"
-    if healthy == 0 and bad:
-        return Status.FAIL, f"target group {name}: 0 of {len(health)} targets healthy"
-    if bad:
-        return Status.WARN, f"target group {name}: {bad} of {len(health)} targets unhealthy"
-    if states.get("initial"):
-        return Status.WARN, f"target group {name}: {states['initial']} target(s) still in initial checks"
-    return Status.OK, f"target group {name}: {healthy} of {len(health)} targets healthy"
 
 
 @check(

@@ -1,0 +1,1 @@
+"""The checks of ``diagnose network`` (every module here is discovered by the registry)."""
