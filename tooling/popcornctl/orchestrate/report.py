@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from popcornctl.common.durations import format_duration
 from popcornctl.orchestrate.gate import GateOutcome
 from popcornctl.orchestrate.summary import ChangeSummary
 
@@ -188,10 +189,7 @@ class RunReport:
 
 
 def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}m{secs:02d}s"
+    return format_duration(seconds, precise=True)
 
 
 def render_table(console: Console, report: RunReport) -> None:
