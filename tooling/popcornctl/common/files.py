@@ -226,3 +226,24 @@ def _in_place(target: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def check_folder(path: Path, *, flag: str) -> Path:
+    """Check that ``path`` is, or can be created as, a folder popcornctl may write files in; return it resolved.
+
+    Nothing is created here (the caller creates it when it writes): a file, a kernel file system, a read-only
+    place or a folder the user may not write in is a one-line error before any work starts.
+    """
+    path = path.expanduser()
+    if path.exists() and not path.is_dir():
+        raise PopcornError(
+            f"{flag} {path} is a file, not a folder", f"pass a folder for {flag} (it is created when missing)"
+        )
+    existing = path if path.exists() else next((p for p in path.parents if p.exists()), Path("/"))
+    if not existing.is_dir():
+        raise PopcornError(f"cannot create {flag} {path}: {existing} is a file", f"pass a folder for {flag}")
+    if _kernel_fs(existing):
+        raise PopcornError(f"{flag} {path} is in a kernel file system ({existing})", f"pass another folder for {flag}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _unwritable(existing, existing, flag, path)
+    return path.resolve()

@@ -182,10 +182,14 @@ class RunReport:
             "stacks": [s.as_dict() for s in self.stacks],
         }
 
+    def to_json(self) -> str:
+        """The JSON report as text."""
+        return json.dumps(self.as_dict(), indent=2) + "\n"
+
     def write(self, path: Path) -> None:
         """Write the JSON report (parents created)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+        path.write_text(self.to_json(), encoding="utf-8")
 
 
 def _duration(seconds: float) -> str:
