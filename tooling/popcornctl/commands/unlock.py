@@ -206,9 +206,11 @@ def _table(console: Console, locks: Sequence[HeldLock], older_than: timedelta, n
         table.add_row(*([str(index[id(lock)])] if numbered else []), *row)
     if not console.is_terminal:
         # A pipe has no width to fit: give the table the room it needs rather than folding it into 80 columns.
-        console.print(table, width=max(console.width, 200), soft_wrap=True)
-    else:
-        console.print(table)
+        from rich.measure import Measurement
+
+        needed = Measurement.get(console, console.options.update(width=1000), table).maximum
+        console.width = max(console.width, needed)
+    console.print(table)
     for lock in locks:
         if lock.unreadable:
             raw = lock.raw if len(lock.raw) <= 200 else lock.raw[:200] + "…"
@@ -224,7 +226,8 @@ def _show(console: Console, group: Sequence[HeldLock]) -> None:
     first = group[0]
     console.print(f"[bold]lock {escape(first.lock_id)}[/bold] on [bold]{escape(first.stack)}[/bold]", soft_wrap=True)
     for lock in group:
-        console.print(f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""))
+        console.print(f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""),
+                      soft_wrap=True)
     if first.unreadable:
         console.print(f"  [red]unreadable[/red]: {escape(first.problem or '')}")
         console.print(f"  stored:    {escape(first.raw)!r}")
@@ -462,12 +465,14 @@ def _report(
             records.append(record)
             console.print(
                 f"[green]released[/green] {escape(lock.location)} (lock {escape(lock.lock_id)}, held by "
-                f"{escape(lock.holder)} for {format_age(lock.age)}) — confirmed gone"
+                f"{escape(lock.holder)} for {format_age(lock.age)}) — confirmed gone",
+                soft_wrap=True,
             )
             if result.now_held is not None:
                 console.print(
                     f"[yellow]note[/yellow]: a new lock {escape(result.now_held.lock_id)} was taken since, by "
-                    f"{escape(result.now_held.holder)}"
+                    f"{escape(result.now_held.holder)}",
+                    soft_wrap=True,
                 )
         elif result.outcome == "already-gone":
             console.print(f"{escape(lock.location)}: already released by someone else — nothing deleted")
@@ -482,12 +487,14 @@ def _report(
             holder = f" (now lock {escape(now.lock_id)} held by {escape(now.holder)})" if now else ""
             console.print(
                 f"[red]not released[/red] {escape(lock.location)}: the lock changed since it was shown{holder} "
-                "— nothing deleted; run popcornctl unlock again to see the current lock"
+                "— nothing deleted; run popcornctl unlock again to see the current lock",
+                soft_wrap=True,
             )
     changed = any(r.outcome == "changed" for r in results)
     still = [r for r in results if r.outcome == "still-held"]
     if records:
-        console.print(f"recorded in {audit_path(state_dir)} (released by {escape(caller)}, {local_user()})")
+        console.print(f"recorded in {audit_path(state_dir)} (released by {escape(caller)}, {local_user()})",
+                      soft_wrap=True)
     if rt.settings.output == "json":
         print_json({
             "target": target,

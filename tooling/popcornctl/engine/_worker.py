@@ -311,6 +311,35 @@ def run_binary(binary: str, argv: list[str], interrupt: BinaryInterrupt, watch: 
     return int(interrupt.proc.returncode), out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
+def end_leftovers(grace: float = 2.0) -> None:
+    """Stop what an interrupted Terraform left running in this worker's process group (not the worker itself).
+
+    Terraform kills a ``local-exec`` shell it abandons, but not the shell's children (``sh -c 'a && sleep'``):
+    they would run on, unsupervised, after the worker. SIGTERM to the group (ignored here), then SIGKILL to
+    whoever is still in it.
+    """
+    from popcornctl.common.process import group_members
+
+    group = os.getpgrp()
+    if group != os.getpid():
+        return  # not a group leader (run by hand): the group is not ours to clean
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if not [pid for pid in group_members(group) if pid != os.getpid()]:
+                return
+            time.sleep(0.1)
+        for pid in group_members(group):
+            if pid != os.getpid():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # -- main ------------------------------------------------------------------------------------------------
 def _write(stream: Any, text: str) -> None:
     with contextlib.suppress(BrokenPipeError, OSError, ValueError):
@@ -363,6 +392,8 @@ def main(argv: list[str]) -> int:
         watch.done.set()
         with interrupt._lock:  # an interrupt being delivered right now has finished (its outcome is final)
             pass
+        if watch.requested.is_set():
+            end_leftovers()
         rescued = None
         if rescue_dir is not None:
             try:
