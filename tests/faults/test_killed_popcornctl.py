@@ -131,3 +131,28 @@ def test_a_dead_workers_record_does_not_block_unlock(tmp_path: Path, store: Back
     assert live_holders(lock, stack_dirs=[tmp_path / "repo" / "envs" / "dev"], state_dirs=[state_dir]) == []
     assert not (workers / "1.json").exists(), "the stale record was cleaned up"
     assert os.getpid() > 1
+
+
+def test_a_killed_worker_takes_its_terraform_binary_down_gracefully(
+    tmp_path: Path, store: Backend, launch: Callable[..., Popcornctl]
+) -> None:
+    """The binary engine's worker is SIGKILLed (an OOM kill picks it): the kernel interrupts its terraform once."""
+    if not Path("/usr/local/bin/terraform").is_file():
+        pytest.skip("no system terraform binary at /usr/local/bin/terraform")
+    import signal
+
+    marker = tmp_path / "apply-started"
+    root = tiny_repo(tmp_path / "repo", store, sleep=120, marker=marker)
+    up = launch([*_up(root, "binary"), "--retries", "1"])
+    wait_for_file(marker, up)
+    workers = {pid: cmd for pid, cmd in descendants(up.pid).items() if "engine._worker" in cmd}
+    assert len(workers) == 1, workers
+    worker = next(iter(workers))
+    terraform = {pid: cmd for pid, cmd in descendants(worker).items() if cmd.startswith("/usr/local/bin/terraform")}
+    assert terraform, descendants(worker)
+
+    os.kill(worker, signal.SIGKILL)
+
+    assert not survivors(terraform, within=60), "terraform got its parent-death signal (SIGINT) and stopped"
+    assert store.locks() == [], "and, interrupted gracefully, released its lock"
+    assert up.wait(timeout=60) == 1, up.text  # popcornctl saw its worker die: the stack failed

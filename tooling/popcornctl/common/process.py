@@ -181,6 +181,32 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def settle_group(pgid: int, *, wait_for: Callable[[str], bool], patience: float, grace: float = 2.0) -> None:
+    """End what is left of a process group whose leader is gone (Linux ``/proc``; elsewhere only the signals).
+
+    Members whose command line satisfies ``wait_for`` (a Terraform saving its state) are given up to ``patience``
+    seconds to finish on their own; then the rest of the group gets SIGTERM and, ``grace`` seconds later, SIGKILL.
+    """
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if not any(wait_for(command_line(pid)) for pid in group_members(pgid)):
+            break
+        time.sleep(0.2)
+    if signal_group(pgid, signal.SIGTERM):
+        end = time.monotonic() + grace
+        while group_members(pgid) and time.monotonic() < end:
+            time.sleep(0.1)
+        signal_group(pgid, signal.SIGKILL)
+
+
+def command_line(pid: int) -> str:
+    """``/proc/PID/cmdline`` as one string ("" when unknown)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
 # -- process identity -----------------------------------------------------------------------------------
 def _stat_fields(pid: int) -> list[str] | None:
     """``/proc/PID/stat`` split into fields (the command name, which may hold spaces, as one field)."""

@@ -287,28 +287,33 @@ class BinaryInterrupt:
 def run_binary(binary: str, argv: list[str], interrupt: BinaryInterrupt, watch: Watch) -> tuple[int, str, str]:
     """Run ``BINARY ARGV`` as this worker's child, its output relayed after it exits.
 
-    The kernel sends the child one SIGINT if this worker dies (``prctl(PR_SET_PDEATHSIG)``), and SIGPIPE stays
-    ignored in it (``restore_signals=False``), so a vanished reader makes Terraform's writes fail instead of
-    killing it mid-apply. The watcher starts only after the fork (``preexec_fn`` needs a single thread).
+    The kernel sends the child one SIGINT if this worker dies (``prctl(PR_SET_PDEATHSIG)``). Its output goes to
+    files, not pipes: a Go program that writes to a broken pipe on stdout/stderr dies of SIGPIPE on the spot, and
+    an interrupted Terraform must be able to say so while it saves its state and releases its lock. The watcher
+    starts only after the fork (``preexec_fn`` needs a single thread).
     """
     import subprocess
+    import tempfile
 
     from popcornctl.common.process import parent_death_signal
 
     # The worker's own SIGINT: absorbed (exec resets a handler to the default in the child, unlike SIG_IGN).
     signal.signal(signal.SIGINT, lambda _sig, _frame: None)
-    with interrupt._lock:
-        interrupt.proc = subprocess.Popen(
-            [binary, *argv],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=parent_death_signal(signal.SIGINT),  # noqa: PLW1509
-            restore_signals=False,
-        )
-    watch.start()
-    out, err = interrupt.proc.communicate()
-    return int(interrupt.proc.returncode), out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        with interrupt._lock:
+            interrupt.proc = subprocess.Popen(
+                [binary, *argv],
+                stdin=subprocess.DEVNULL,
+                stdout=out_file,
+                stderr=err_file,
+                preexec_fn=parent_death_signal(signal.SIGINT),  # noqa: PLW1509
+            )
+        watch.start()
+        code = interrupt.proc.wait()
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
+    return int(code), out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
 def end_leftovers(grace: float = 2.0) -> None:

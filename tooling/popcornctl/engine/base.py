@@ -23,13 +23,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from popcornctl.common.process import GroupProcess, start_group
+from popcornctl.common.process import GroupProcess, settle_group, start_group
 from popcornctl.engine.protocol import INTERRUPT, RESCUE_MARK
 from popcornctl.errors import PopcornError
 
 # How long a command may take to stop after a graceful interrupt before its process group is killed (a timeout
 # only: an interrupted run waits for Terraform to save its state however long that takes).
 STOP_GRACE_SECONDS = 30.0
+# How long a Terraform left behind by a worker that was killed may take to save its state before the rest of the
+# worker's process group (provisioner commands Terraform abandoned) is ended.
+ORPHAN_PATIENCE_SECONDS = 300.0
+
+
+def _is_terraform(command: str) -> bool:
+    program = Path(command.split(" ", 1)[0]).name if command else ""
+    return program.startswith("terraform") or "popcornctl.engine._worker" in command
 
 
 @dataclass(frozen=True)
@@ -282,6 +290,10 @@ class ProcessEngine:
         finally:
             proc.close_control()
             RUNNING.discard(running)
+        if code < 0:
+            # The worker was killed: its Terraform got one SIGINT from the kernel and may still be saving state.
+            # Let it finish, then end whatever else is left in the group (commands Terraform abandoned).
+            settle_group(proc.pid, wait_for=_is_terraform, patience=ORPHAN_PATIENCE_SECONDS)
         out, err = proc.output()
         return TfResult(
             tuple(args), code, out, err + note, time.monotonic() - started,

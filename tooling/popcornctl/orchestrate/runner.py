@@ -183,6 +183,7 @@ class _Ask:
     answer: bool = False
     withdrawn: bool = False  # never asked: the run was stopping
     interrupted: str | None = None  # the signal that answered "no" at the prompt
+    error: Exception | None = None  # the confirmer failed: raised again in the stack's thread
 
 
 class _Stop(Exception):
@@ -552,6 +553,8 @@ class Runner:
             ask.interrupted = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
             with contextlib.suppress(OSError):
                 self.view.note(f"\n{ask.interrupted} at the prompt: {ask.request.stack} not approved", "yellow")
+        except Exception as exc:  # the stack's own thread reports it, as when it asked itself
+            ask.error = exc
         finally:
             self._prompting = False
             ask.done.set()
@@ -828,6 +831,8 @@ class Runner:
                 while not ask.done.wait(0.2):
                     if self._closing.is_set():
                         self._withdraw_asks()
+            if ask.error is not None:
+                raise ask.error
             if ask.withdrawn:
                 raise _Stop("skipped", f"not asked: {self._stop_reason or 'the run is ending'}")
             if ask.interrupted:
