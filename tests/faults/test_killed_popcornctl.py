@@ -156,3 +156,23 @@ def test_a_killed_worker_takes_its_terraform_binary_down_gracefully(
     assert not survivors(terraform, within=60), "terraform got its parent-death signal (SIGINT) and stopped"
     assert store.locks() == [], "and, interrupted gracefully, released its lock"
     assert up.wait(timeout=60) == 1, up.text  # popcornctl saw its worker die: the stack failed
+
+
+def test_state_that_cannot_be_saved_during_a_run_is_moved_to_the_run_folder_and_named(
+    tmp_path: Path, store: Backend, emulator: Emulator, state_dir: Path, launch: Callable[..., Popcornctl]
+) -> None:
+    """popcornctl alive, the endpoint gone mid-apply: the stack fails, and its note says where the state went."""
+    marker = tmp_path / "apply-started"
+    root = tiny_repo(tmp_path / "repo", store, sleep=3, marker=marker)
+    report = tmp_path / "report.json"
+    up = launch([*_up(root, "embedded"), "--retries", "1", "--report", str(report)])
+    wait_for_file(marker, up)
+    emulator.kill()
+    assert up.wait(timeout=300) == 1, up.text
+    assert not (root / "envs" / "dev" / "errored.tfstate").exists()
+    stack = json.loads(report.read_text())["stacks"][0]
+    note = next(n for n in stack["notes"] if "errored.tfstate" in n)
+    rescued = Path(note.split(" to ", 1)[1].split(" — ", 1)[0])
+    run_dir = Path(json.loads(report.read_text())["run_dir"])
+    assert rescued.is_file() and rescued.parent == run_dir / "rescued-state", note
+    assert str(rescued) in up.text, "the user is told where it is"

@@ -149,11 +149,11 @@ class Watch:
         self._thread.start()
 
     def _stop_requested(self, reason: str, *, orphaned: bool) -> None:
+        if orphaned and self.orphaned_at is None:
+            self.orphaned_at = _now()  # also after popcornctl had asked for the stop itself, then died
         if self.requested.is_set():
             return
         self.reason = reason
-        if orphaned:
-            self.orphaned_at = _now()
         self.requested.set()
         self.interrupt()
 
