@@ -1,7 +1,7 @@
 """Defects 2 and 4: where a report goes. Written like an editor writes; a bad destination is one line, exit 2,
 checked before anything runs; a run's report is never lost because its destination is bad.
 
-``policy-check -o`` runs on a synthetic plan without Checkov (fast); ``plan``/``up --report`` and ``--out-dir`` run
+``policy-check --out`` (formerly ``-o``) runs on a synthetic plan without Checkov (fast); ``plan``/``up --report`` and ``--out-dir`` run
 against the test's emulator with real Terraform.
 """
 
@@ -56,10 +56,10 @@ def plan(tmp_path: Path) -> Path:
 
 
 def check(plan: Path, *extra: str) -> list[str]:
-    return ["--repo", str(REPO), "policy-check", str(plan), "--no-checkov", "--format", "json", *extra]
+    return ["--repo", str(REPO), "policy-check", str(plan), "--no-checkov", "--output", "json", *extra]
 
 
-# -- policy-check -o ----------------------------------------------------------------------------------------
+# -- policy-check --out ----------------------------------------------------------------------------------------
 def test_an_existing_report_keeps_its_permissions_and_is_replaced_whole(
     plan: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -67,7 +67,7 @@ def test_an_existing_report_keeps_its_permissions_and_is_replaced_whole(
     out.write_text("old report")
     out.chmod(0o640)
     inode = out.stat().st_ino
-    code, _, err = run_cli(check(plan, "-o", str(out)), capsys)
+    code, _, err = run_cli(check(plan, "--out", str(out)), capsys)
     assert code == 0, err
     assert json.loads(out.read_text())["findings"] is not None
     assert stat.S_IMODE(out.stat().st_mode) == 0o640, "the user's mode is kept (not mkstemp's 0600)"
@@ -83,7 +83,7 @@ def test_a_symlink_is_written_through_and_stays_a_link(
     real.write_text("old")
     link = tmp_path / "report.json"
     link.symlink_to(real)
-    code, _, err = run_cli(check(plan, "-o", str(link)), capsys)
+    code, _, err = run_cli(check(plan, "--out", str(link)), capsys)
     assert code == 0, err
     assert link.is_symlink() and link.resolve() == real
     assert json.loads(real.read_text())["schema_version"] == 1
@@ -92,7 +92,7 @@ def test_a_symlink_is_written_through_and_stays_a_link(
 def test_a_fifo_is_streamed_to_never_replaced(plan: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fifo = tmp_path / "report.pipe"
     with fifo_reader(fifo) as received:
-        code, _, err = run_cli(check(plan, "-o", str(fifo)), capsys)
+        code, _, err = run_cli(check(plan, "--out", str(fifo)), capsys)
     assert code == 0, err
     assert stat.S_ISFIFO(fifo.stat().st_mode), "still a FIFO"
     assert json.loads(received[0])["schema_version"] == 1
@@ -104,22 +104,22 @@ def test_a_full_device_is_streamed_to_and_fails_in_one_line(
     device = char_device_like_dev_full(tmp_path / "full")
     if device is None:
         pytest.skip("mknod is not allowed here")
-    code, _, err = run_cli(check(plan, "-o", str(device)), capsys)
+    code, _, err = run_cli(check(plan, "--out", str(device)), capsys)
     assert "No space left on device" in one_line_error(code, err)
     assert stat.S_ISCHR(device.stat().st_mode), "the device node is still a device node"
-    code, _, err = run_cli(check(plan, "-o", os.devnull), capsys)
+    code, _, err = run_cli(check(plan, "--out", os.devnull), capsys)
     assert code == 0, err
     assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
 
 
 def test_the_input_plan_is_never_overwritten(plan: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = plan.read_bytes()
-    code, _, err = run_cli(check(plan, "-o", str(plan)), capsys)
+    code, _, err = run_cli(check(plan, "--out", str(plan)), capsys)
     assert "is also an input" in one_line_error(code, err)
     assert plan.read_bytes() == before
     link = plan.with_name("alias.json")
     link.symlink_to(plan)
-    code, _, err = run_cli(check(plan, "-o", str(link)), capsys)
+    code, _, err = run_cli(check(plan, "--out", str(link)), capsys)
     assert "is also an input" in one_line_error(code, err)
     assert plan.read_bytes() == before
 
@@ -130,14 +130,14 @@ def test_impossible_destinations_are_one_line(
 ) -> None:
     target = {"folder": tmp_path, "proc": Path("/proc/self/status"),
               "missing-folder": tmp_path / "no" / "such" / "report.json"}[where]
-    code, _, err = run_cli(check(plan, "-o", str(target)), capsys)
+    code, _, err = run_cli(check(plan, "--out", str(target)), capsys)
     one_line_error(code, err)
     assert Path("/proc/self/status").exists()
 
 
 def test_a_read_only_file_system_is_one_line(plan: Path, tmp_path: Path) -> None:
     ro = tmp_path / "ro"
-    result = read_only_mount(ro, [sys.executable, "-m", "popcornctl", *check(plan, "-o", str(ro / "report.json"))])
+    result = read_only_mount(ro, [sys.executable, "-m", "popcornctl", *check(plan, "--out", str(ro / "report.json"))])
     if result is None:
         pytest.skip("no private mount namespace here (unshare -m)")
     assert result.returncode == 2, result.stdout + result.stderr
@@ -216,7 +216,6 @@ def test_the_shared_duration_parser_bounds_diagnose_since() -> None:
         parse_duration("99999999999999999999s", flag="--since", allow_zero=False, longest=timedelta(days=14))
 
 
-@pytest.mark.xfail(strict=True, reason="diagnose/ switches to popcornctl.common.durations in the diagnose room's change")
 def test_diagnose_since_absurdly_long_is_one_line(tmp_path: Path) -> None:
     res = subprocess.run(
         [sys.executable, "-m", "popcornctl", "--repo", str(REPO), "diagnose", "ecs", "--env", "dev",

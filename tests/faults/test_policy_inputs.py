@@ -19,7 +19,7 @@ def _change(rtype: str, after: object, after_unknown: object) -> dict[str, objec
 
 def _report(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object], str]:
     with pytest.raises(SystemExit) as exc:
-        main(["--repo", str(REPO), "policy-check", *args, "--no-checkov", "--format", "json"])
+        main(["--repo", str(REPO), "policy-check", *args, "--no-checkov", "--output", "json"])
     out, err = capsys.readouterr()
     return int(exc.value.code or 0), json.loads(out) if out.strip() else {}, err
 
