@@ -199,7 +199,7 @@ def test_unlock_older_than_absurdly_long_is_one_line(tmp_path: Path, capsys: pyt
     root = tmp_path / "repo"
     (root / "envs" / "dev").mkdir(parents=True)
     (root / "envs" / "dev" / "main.tf").write_text("")
-    (root / "popcorn.toml").write_text('[project]\nname = "x"\n[backend]\nbucket = "b"\nlock_table = "t"\n'
+    (root / "popcorn.toml").write_text('[project]\nname = "x"\nregion = "ap-northeast-2"\n[backend]\nbucket = "b"\nlock_table = "t"\n'
                                        '[environments.dev]\nstack = "envs/dev"\n')
     code, _, err = run_cli(["--repo", str(root), "unlock", "--stack", "envs/dev", "--older-than", "1000000000d"], capsys)
     assert "--older-than '1000000000d' is longer than" in one_line_error(code, err)
