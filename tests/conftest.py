@@ -172,6 +172,8 @@ def repo() -> Path:
 
 # -- nothing left behind ------------------------------------------------------------------------------------
 _TREE_NOISE = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", ".egg-info")
+# The one place tests write on purpose: plan JSONs for humans and CI uploads (git-ignored "test and run artifacts").
+_ARTIFACTS = "artifacts/"
 _tree_before: set[str] = set()
 
 
@@ -185,7 +187,7 @@ def _tree_state() -> set[str]:
     if res.returncode != 0:
         return set()
     entries = {e for e in res.stdout.decode(errors="replace").split("\0") if e}
-    return {e for e in entries if not any(noise in e for noise in _TREE_NOISE)}
+    return {e for e in entries if not any(noise in e for noise in _TREE_NOISE) and not e[3:].startswith(_ARTIFACTS)}
 
 
 def _marked_processes() -> dict[int, str]:
