@@ -2,18 +2,32 @@
 
 Nothing here reaches a non-loopback address: Terraform's checkpoint and Checkov's lookups are off,
 AWS credentials are dummies, and in-process sockets to anything but loopback are refused.
+
+Nothing is left behind either: every process a test starts carries ``POPCORN_TEST_RUN`` in its environment, and
+when the run ends any such process still alive (a Terraform worker, an emulator, a provider plugin), or any file a
+test added to or changed in the working tree, fails the run (:func:`pytest_sessionfinish`); leaked processes are
+then ended, by pid.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+import subprocess
+import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# Inherited by everything the run starts: how the leak check recognises this run's processes (and only them).
+RUN_MARK = uuid.uuid4().hex
+os.environ["POPCORN_TEST_RUN"] = RUN_MARK
 
 # Before anything imports moto or boto3: the emulator's options and an offline, dummy-credential world.
 os.environ.update(
@@ -134,13 +148,14 @@ def sandbox(moto_server: MotoServer) -> MotoServer:
 
 
 @pytest.fixture(scope="session")
-def tf_session(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Path) -> Tf:
+def tf_session(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Path) -> Iterator[Tf]:
     """Terraform runner shared by a session (data dirs reused so each folder is initialised once)."""
     if PROVIDER_MIRROR is None:
         pytest.skip(NO_MIRROR_REASON)
     os.environ["POPCORN_PLUGIN_CACHE_DIR"] = str(shared_plugin_cache)
     state = tmp_path_factory.mktemp("tf-state")
-    return Tf(mirror=PROVIDER_MIRROR, state_dir=state, data_root=tmp_path_factory.mktemp("tf-data"))
+    yield Tf(mirror=PROVIDER_MIRROR, state_dir=state, data_root=tmp_path_factory.mktemp("tf-data"))
+    Tf.remove_created_lock_files()
 
 
 @pytest.fixture
@@ -153,3 +168,69 @@ def tf(tf_session: Tf) -> Tf:
 def repo() -> Path:
     """The repository root."""
     return REPO
+
+
+# -- nothing left behind ------------------------------------------------------------------------------------
+_TREE_NOISE = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", ".egg-info")
+# The one place tests write on purpose: plan JSONs for humans and CI uploads (git-ignored "test and run artifacts").
+_ARTIFACTS = "artifacts/"
+_tree_before: set[str] = set()
+
+
+def _tree_state() -> set[str]:
+    """Untracked, ignored and modified paths of the working tree (``git status``), caches excepted."""
+    try:
+        res = subprocess.run(["git", "status", "--porcelain", "--ignored=matching", "--untracked-files=all", "-z"],
+                             cwd=REPO, capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    if res.returncode != 0:
+        return set()
+    entries = {e for e in res.stdout.decode(errors="replace").split("\0") if e}
+    return {e for e in entries if not any(noise in e for noise in _TREE_NOISE) and not e[3:].startswith(_ARTIFACTS)}
+
+
+def _marked_processes() -> dict[int, str]:
+    """Live processes (other than this one) that carry this run's mark, pid -> command line."""
+    found: dict[int, str] = {}
+    needle = f"POPCORN_TEST_RUN={RUN_MARK}".encode()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            found[int(entry.name)] = command
+    return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _tree_before.update(_tree_state())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a test left a process (worker, emulator, Terraform) or a file in the tree behind."""
+    deadline = time.monotonic() + 30  # an interrupted Terraform may still be saving state: give it time
+    leaked = _marked_processes()
+    while leaked and time.monotonic() < deadline:
+        time.sleep(0.5)
+        leaked = _marked_processes()
+    stray = sorted(_tree_state() - _tree_before) if _tree_before else []
+    if not leaked and not stray:
+        return
+    for pid in leaked:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # ours: it carries this run's mark
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [f"leaked process {pid}: {cmd}" for pid, cmd in sorted(leaked.items())]
+    lines += [f"left in the working tree: {entry}" for entry in stray]
+    if reporter is not None:
+        reporter.section("nothing left behind", sep="=", red=True, bold=True)
+        for line in lines:
+            reporter.line(line, red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from popcornctl.engine import ProcessEngine, TfResult, make_engine
 from popcornctl.settings import Settings
@@ -56,6 +56,16 @@ class Tf:
     mirror: Path
     state_dir: Path
     data_root: Path
+    # `terraform init` writes .terraform.lock.hcl into the folder it runs in (the tree): the ones it created,
+    # removed when the test session ends (see tests/conftest.py), so no test leaves a file behind.
+    created_lock_files: ClassVar[set[Path]] = set()
+
+    @classmethod
+    def remove_created_lock_files(cls) -> None:
+        """Remove the dependency lock files `init` created in the tree during this session."""
+        for path in cls.created_lock_files:
+            path.unlink(missing_ok=True)
+        cls.created_lock_files.clear()
 
     def engine(self, sandbox: Any = None) -> ProcessEngine:
         target = Target(REGION, sandbox.endpoint if sandbox is not None else None)
@@ -78,6 +88,9 @@ class Tf:
 
     def init(self, workdir: Path, sandbox: Any = None, backend: bool = False,
              backend_config: Mapping[str, str] | None = None) -> TfResult:
+        lock_file = workdir / ".terraform.lock.hcl"
+        if not lock_file.exists():
+            Tf.created_lock_files.add(lock_file)
         res = self.engine(sandbox).init(
             workdir, backend=backend, backend_config=backend_config, env=self.env(workdir, sandbox)
         )

@@ -93,7 +93,7 @@ def test_version_in_every_position(argv: list[str], capsys: pytest.CaptureFixtur
         (["policy-check", "plan.json", "--output", "xml"],
          "--output 'xml' is not a format — use one of: table, text, json, sarif, junit"),
         (["policy-check", "plan.json", "--fail-on", "info"],
-         "--fail-on 'info' is not a severity — use one of: critical, high, medium, low"),
+         "--fail-on 'info' is not a severity — use one of: critical, high, medium, low, unknown"),
     ],
 )
 def test_choices_are_checked_by_the_app(argv: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:

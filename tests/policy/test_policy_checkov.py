@@ -56,8 +56,8 @@ def test_checkov_with_no_resources_has_no_results_key(tf: Tf, tmp_path: Path) ->
     path = tmp_path / "empty.json"
     path.write_text(json.dumps(plan))
     job = start_plan_scan(path, config)
-    raw_out, _ = job.proc.communicate(timeout=600)
-    assert job.proc.returncode == 0
+    assert job.proc.wait(600) == 0
+    raw_out, _ = job.proc.output()
     document = json.loads(raw_out)
     assert "results" not in document  # the shape Checkov uses when nothing ran
     outcome = parse_output(raw_out, str(path))

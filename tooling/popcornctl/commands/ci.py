@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -150,17 +148,6 @@ def github(
     return 0
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def atlantis(rt: Runtime, *, check: bool, file: Path | None = None) -> int:
     """Write ``atlantis.yaml`` from the graph; with ``check``, exit 1 when the file differs (nothing written)."""
     from popcornctl.graph.affected import ChangeMap
@@ -190,6 +177,9 @@ def atlantis(rt: Runtime, *, check: bool, file: Path | None = None) -> int:
     if current == text:
         console.print(f"{path.name} unchanged", soft_wrap=True)
         return 0
-    _write_atomically(path, text)
+    from popcornctl.common.files import check_destination, write_text
+
+    # The shared writer: the file keeps its mode (a committed file, not mkstemp's 0600), a link stays a link.
+    write_text(check_destination(path, flag="--file"), text)
     console.print(f"wrote {path}", soft_wrap=True)
     return 0

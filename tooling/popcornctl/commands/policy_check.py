@@ -9,19 +9,31 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from popcornctl.commands.options import FailOn, FailOnOption, ReportFormat, SandboxStarts, renamed, runtime
+from popcornctl.commands.options import ReportFormat, SandboxStarts, renamed, runtime
 from popcornctl.console import make_console
 from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
 
 if TYPE_CHECKING:
     from popcornctl.policy.plan import PlanInput
+
+
+
+class CheckFailOn(StrEnum):
+    """``--fail-on`` of policy-check: a severity, or ``unknown`` (low, and anything not evaluated blocks too)."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    unknown = "unknown"
+
 
 SANDBOX_WAIVERS = "sandbox-waivers.toml"
 
@@ -58,7 +70,10 @@ def policy_check_command(
         Path | None,
         typer.Option("--out", help="Write the report to this file instead of stdout.", show_default=False),
     ] = None,
-    fail_on: FailOnOption = FailOn.high,
+    fail_on: Annotated[
+        CheckFailOn,
+        typer.Option("--fail-on", help="Block at this severity or above; unknown: low, and anything not evaluated."),
+    ] = CheckFailOn.high,
     no_checkov: Annotated[bool, typer.Option("--no-checkov", help="Run our policies alone.")] = False,
     waivers: Annotated[
         Path | None,
@@ -136,18 +151,31 @@ def plan_environment_stack(rt: Runtime, env_name: str) -> PlanInput:
 
 
 # -- the command -------------------------------------------------------------------------------------
-def _write_atomically(path: Path, text: str) -> None:
-    path = path.expanduser()
-    if path.parent and not path.parent.is_dir():
-        raise PopcornError(f"cannot write {path}: {path.parent} does not exist", "create the folder first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _distinct_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
+    """``inputs`` without repeats (the same file twice, or two files with the same bytes), and what was dropped."""
+    import hashlib
+
+    kept: list[Path] = []
+    seen: dict[object, Path] = {}
+    notes: list[str] = []
+    for path in inputs:
+        keys: list[object] = []
+        try:
+            st = path.stat()
+            keys.append(("inode", st.st_dev, st.st_ino))
+            if path.is_file():
+                keys.append(("bytes", hashlib.sha256(path.read_bytes()).hexdigest()))
+        except OSError:
+            keys.append(("path", str(path)))  # read_plan_file reports it properly
+        first = next((seen[k] for k in keys if k in seen), None)
+        if first is not None:
+            same = "the same file as" if keys[0] in seen else "identical to"
+            notes.append(f"{path} is {same} {first}: evaluated once")
+            continue
+        for key in keys:
+            seen[key] = path
+        kept.append(path)
+    return kept, notes
 
 
 def policy_check(
@@ -163,12 +191,14 @@ def policy_check(
     root: Path | None = None,
 ) -> int:
     """Run the gate and print/write the report; returns the exit code (0 pass, 1 blocked)."""
+    from popcornctl.common.files import check_destination, write_text
     from popcornctl.policy import evaluate_directory, evaluate_inputs, prepare, read_plan_file
     from popcornctl.policy.gate import detect_root
     from popcornctl.policy.plan import normalise_env
     from popcornctl.policy.reporters import print_table, render
 
     fmt = fmt or ("json" if rt.settings.output == "json" else "table")
+    inputs, repeated = _distinct_inputs(inputs)
     if root is not None and not root.is_dir():
         raise PopcornError(f"--root {root} is not a folder", "pass the stack folder the plan was made from")
     directories = [p for p in inputs if p.is_dir()]
@@ -181,6 +211,11 @@ def policy_check(
     sandbox_waivers = repo / "policies" / SANDBOX_WAIVERS
     planning_in_sandbox = not inputs and env is not None and rt.sandbox
     extra = [sandbox_waivers] if planning_in_sandbox and sandbox_waivers.is_file() else []
+    # Where the report goes is checked before anything runs, and may never be one of the inputs.
+    destination = None
+    if output_file is not None:
+        protected = [*inputs, *([waivers] if waivers else []), repo / "policies" / "waivers.toml", *extra]
+        destination = check_destination(output_file, flag="--out", inputs=protected)
     setup = prepare(repo, waivers_path=waivers, extra_waivers=extra)
     wanted_env = normalise_env(env) if env else None
     if directories:
@@ -212,9 +247,10 @@ def policy_check(
             plans = [plan_environment_stack(rt, env)]
         report = evaluate_inputs(plans, setup, env=wanted_env, run_checkov=run_checkov)
         report.warnings.extend(empty)
+    report.warnings.extend(repeated)
     code = report.exit_code(fail_on)
-    if output_file is not None:
-        _write_atomically(output_file, render(report, fmt, fail_on))
+    if destination is not None:
+        write_text(destination, render(report, fmt, fail_on))
         blocking = len(report.blocking(fail_on))
         verdict = f"FAIL ({blocking} blocking at --fail-on {fail_on})" if code else "PASS"
         sys.stderr.write(f"policy-check: {verdict}; {fmt} report written to {output_file}\n")

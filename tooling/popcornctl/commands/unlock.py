@@ -9,6 +9,11 @@ Exit codes:
   ``--yes``; a lock younger than ``--older-than`` (or of unknown age) without ``--force`` — a young lock
   is most likely a colleague's live apply, so this is a refusal of a destructive action in doubt, the same
   class as the no-TTY refusal; missing table/bucket, no permission, emulator down. Nothing is deleted.
+  Also a lock whose holder is a live process on this machine (``locks.holders``): age does not matter then,
+  ``--force`` does not override it, only ``--even-if-running`` does.
+
+Lock recovery never depends on parsing stacks it does not need: ``--stack`` looks at folders only, and ``--env``
+falls back to every stack (with a warning) when a stack's configuration cannot be parsed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from popcornctl.commands.options import SandboxRunning, runtime
+from popcornctl.common.durations import format_duration as format_age
+from popcornctl.common.durations import parse_duration
 from popcornctl.console import make_console, print_json
 from popcornctl.errors import PopcornError
 from popcornctl.locks import (
@@ -29,22 +36,25 @@ from popcornctl.locks import (
     append_audit,
     audit_path,
     audit_record,
-    format_age,
     is_young,
     local_user,
-    parse_duration,
     read_locks,
     release,
     release_via_terraform,
 )
+from popcornctl.locks.holders import LiveHolder, live_holders
 from popcornctl.runtime import Runtime
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
 
+    from popcornctl.engine import TfResult
     from popcornctl.locks.release import BeforeDelete
 
 DEFAULT_OLDER_THAN = "15m"
+
 
 app = typer.Typer()
 
@@ -54,7 +64,8 @@ app = typer.Typer()
     help=(
         "List Terraform state locks held on stacks and safely release a stale one.\n\nExit 0: listed or "
         "released; 1: declined, or the lock changed before release (nothing deleted); 2: refused (young lock "
-        "without --force, no terminal without --yes) or an error."
+        "without --force, a holder still running here without --even-if-running, no terminal without --yes) or an "
+        "error."
     ),
 )
 def unlock_command(
@@ -80,13 +91,17 @@ def unlock_command(
     via_terraform: Annotated[
         bool, typer.Option("--via-terraform", help="Run terraform force-unlock ID in the stack instead.")
     ] = False,
+    even_if_running: Annotated[
+        bool,
+        typer.Option("--even-if-running", help="Release a lock whose holder still runs on this machine."),
+    ] = False,
     sandbox: SandboxRunning = False,
 ) -> int:
     # A sandbox that is not running holds no locks: never start one just to look.
     rt = runtime(ctx, sandbox=sandbox, start_sandbox=False)
     return unlock(
         rt, env=env, stack=stack, all_stacks=all_stacks, lock_id=lock_id, older_than=older_than, force=force,
-        yes=yes, via_terraform=via_terraform,
+        yes=yes, via_terraform=via_terraform, even_if_running=even_if_running,
     )
 
 
@@ -119,7 +134,12 @@ def _choose(console: Console, groups: Sequence[list[HeldLock]]) -> list[HeldLock
     return None if answer == 0 else list(groups[answer - 1])
 
 
-def _stacks(rt: Runtime, env: str | None, stack: str | None, all_stacks: bool) -> list[str] | None:
+def _stacks(
+    rt: Runtime, env: str | None, stack: str | None, all_stacks: bool
+) -> tuple[list[str] | None, list[str]]:
+    """The stacks to look at (None: every lock), and warnings. Only what is needed is parsed."""
+    from popcornctl.graph import discover
+
     chosen = [flag for flag, on in (("--env", env), ("--stack", stack), ("--all", all_stacks)) if on]
     if len(chosen) != 1:
         said = " and ".join(chosen) if chosen else "none of them"
@@ -128,15 +148,22 @@ def _stacks(rt: Runtime, env: str | None, stack: str | None, all_stacks: bool) -
             "e.g. popcornctl unlock --env dev",
         )
     if all_stacks:
-        return None
-    graph = rt.graph
+        return None, []
     if env is not None:
         environment = rt.config.environment(env)
-        return sorted(graph.closure([environment.stack]))
+        try:
+            return sorted(rt.graph.closure([environment.stack])), []
+        except PopcornError as exc:
+            # A stack that cannot be parsed must not stand between an operator and lock recovery: look at all.
+            everything = sorted(discover(rt.root))
+            return everything, [
+                f"cannot work out {env}'s stacks ({exc.problem}); looking at the locks of every stack instead"
+            ]
     path = (stack or "").strip("/")
-    if path not in graph.stacks:
-        raise PopcornError(f"unknown stack {stack!r}", f"use one of: {', '.join(sorted(graph.stacks))}")
-    return [path]
+    known = discover(rt.root)  # folders only: no .tf file is parsed to find one stack
+    if path not in known:
+        raise PopcornError(f"unknown stack {stack!r}", f"use one of: {', '.join(sorted(known))}")
+    return [path], []
 
 
 def _groups(locks: Sequence[HeldLock]) -> list[list[HeldLock]]:
@@ -162,8 +189,12 @@ def _table(console: Console, locks: Sequence[HeldLock], older_than: timedelta, n
     columns = (["#"] if numbered else []) + [
         "stack", "where", "lock id", "operation", "who", "version", "created", "age",
     ]
+    id_width = max((len(lock.lock_id) for lock in locks), default=7)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        if column == "lock id":  # copied into --lock-id: never wrapped, on a terminal or in a pipe
+            table.add_column(column, no_wrap=True, overflow="ignore", min_width=id_width)
+        else:
+            table.add_column(column, overflow="fold")
     index = {id(lock): n for n, group in enumerate(_groups(locks), 1) for lock in group}
     for lock in locks:
         age_style = "yellow" if is_young(lock, older_than) else "green"
@@ -173,6 +204,12 @@ def _table(console: Console, locks: Sequence[HeldLock], older_than: timedelta, n
             escape(lock.version or "?"), _created(lock), f"[{age_style}]{format_age(lock.age)}[/{age_style}]",
         ]
         table.add_row(*([str(index[id(lock)])] if numbered else []), *row)
+    if not console.is_terminal:
+        # A pipe has no width to fit: give the table the room it needs rather than folding it into 80 columns.
+        from rich.measure import Measurement
+
+        needed = Measurement.get(console, console.options.update(width=1000), table).maximum
+        console.width = max(console.width, needed)
     console.print(table)
     for lock in locks:
         if lock.unreadable:
@@ -187,9 +224,10 @@ def _show(console: Console, group: Sequence[HeldLock]) -> None:
     from rich.markup import escape
 
     first = group[0]
-    console.print(f"[bold]lock {escape(first.lock_id)}[/bold] on [bold]{escape(first.stack)}[/bold]")
+    console.print(f"[bold]lock {escape(first.lock_id)}[/bold] on [bold]{escape(first.stack)}[/bold]", soft_wrap=True)
     for lock in group:
-        console.print(f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""))
+        console.print(f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""),
+                      soft_wrap=True)
     if first.unreadable:
         console.print(f"  [red]unreadable[/red]: {escape(first.problem or '')}")
         console.print(f"  stored:    {escape(first.raw)!r}")
@@ -264,12 +302,16 @@ def unlock(
     yes: bool = False,
     via_terraform: bool = False,
     before_delete: BeforeDelete | None = None,
+    even_if_running: bool = False,
 ) -> int:
     """List the locks held on the chosen stacks; release one (after showing it and asking)."""
-    min_age = parse_duration(older_than)
-    stacks = _stacks(rt, env, stack, all_stacks)
+    min_age = parse_duration(older_than, flag="--older-than")
+    stacks, warnings = _stacks(rt, env, stack, all_stacks)
     json_out = rt.settings.output == "json"
     console = make_console(rt.settings, stderr=json_out)
+    err = make_console(rt.settings, stderr=True)
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True, highlight=False)
     where_text = "every stack" if stacks is None else ", ".join(stacks)
     target, caller = _target_line(rt)
     backend = rt.config.backend
@@ -294,6 +336,14 @@ def unlock(
             return 0
     else:
         _table(console, locks, min_age, numbered)
+        for lock_group in _groups(locks):
+            holders = _holders(rt, lock_group[0])
+            if holders:
+                console.print(
+                    f"[yellow]lock {lock_group[0].lock_id} is held by a live process on this machine:[/yellow] "
+                    + "; ".join(h.describe() for h in holders),
+                    soft_wrap=True, highlight=False,
+                )
     group = _select(rt, console, locks, lock_id, yes, where_text, min_age, force)
     if group is None:
         if not json_out:
@@ -301,8 +351,18 @@ def unlock(
         return 0
     return _release_group(
         rt, console, group, min_age=min_age, force=force, yes=yes, via_terraform=via_terraform,
-        target=target, caller=caller, before_delete=before_delete,
+        target=target, caller=caller, before_delete=before_delete, even_if_running=even_if_running,
     )
+
+
+def _stack_dirs(rt: Runtime, stack: str) -> list[Path]:
+    directory = rt.root / stack
+    return [directory] if directory.is_dir() else []
+
+
+def _holders(rt: Runtime, lock: HeldLock) -> list[LiveHolder]:
+    """Live processes on this machine that may hold ``lock`` (popcornctl's workers and the process table)."""
+    return live_holders(lock, stack_dirs=_stack_dirs(rt, lock.stack), state_dirs=[rt.settings.state_dir])
 
 
 def _release_group(
@@ -317,9 +377,19 @@ def _release_group(
     target: str,
     caller: str,
     before_delete: BeforeDelete | None,
+    even_if_running: bool = False,
 ) -> int:
     first = group[0]
     json_out = rt.settings.output == "json"
+    holders = _holders(rt, first)
+    if holders and not even_if_running:
+        pids = " ".join(str(h.pid) for h in holders)
+        raise PopcornError(
+            f"refusing to release lock {first.lock_id} on {first.stack}: its holder is still running on this "
+            f"machine — {'; '.join(h.describe() for h in holders)}",
+            f"let it finish, or stop it gracefully (kill -INT {pids}: Terraform then saves its state and releases "
+            "the lock itself); --force does not override this, --even-if-running does",
+        )
     young = [lock for lock in group if is_young(lock, min_age)]
     if young and not force:
         age = format_age(young[0].age)
@@ -341,55 +411,90 @@ def _release_group(
         if not _confirm(console, f"Release lock {first.lock_id} ({places}) on {first.stack}?"):
             console.print("not released")
             return 1
+    tf_result: TfResult | None = None
     if via_terraform:
-        stack = rt.graph.stacks.get(first.stack)
-        if stack is None:
+        from popcornctl.graph import discover
+
+        directory = discover(rt.root).get(first.stack)
+        if directory is None:
             raise PopcornError(
                 f"--via-terraform needs the stack directory of {first.stack}, which is not in this repository",
                 "release it without --via-terraform",
             )
-        results, _ = release_via_terraform(
-            rt.engine, stack.directory, group, rt.clients, rt.config.backend, env=rt.stack_env(stack.slug)
+        results, tf_result = release_via_terraform(
+            rt.engine, directory, group, rt.clients, rt.config.backend, env=rt.stack_env(first.stack.replace("/", "-"))
         )
     else:
         # Terraform's own order: the S3 lockfile first, then the DynamoDB item.
         ordered = sorted(group, key=lambda lock: 0 if lock.where == "s3" else 1)
         results = [release(rt.clients, lock, before_delete=before_delete) for lock in ordered]
-    return _report(rt, console, results, target=target, caller=caller)
+    return _report(rt, console, results, target=target, caller=caller, tf_result=tf_result)
 
 
-def _report(rt: Runtime, console: Console, results: Sequence[ReleaseResult], *, target: str, caller: str) -> int:
+def _report(
+    rt: Runtime,
+    console: Console,
+    results: Sequence[ReleaseResult],
+    *,
+    target: str,
+    caller: str,
+    tf_result: TfResult | None = None,
+) -> int:
+    """Print what happened to each lock (read back), audit every release, return the exit code."""
     from rich.markup import escape
 
     state_dir = rt.settings.state_dir
     records: list[dict[str, Any]] = []
+    tf_failed = tf_result is not None and not tf_result.ok
+    tf_error = _first_error(tf_result.output) if tf_result is not None and tf_failed else None
+    if tf_failed and any(r.outcome == "released" for r in results):
+        console.print(
+            f"[yellow]note[/yellow]: terraform force-unlock exited {tf_result.returncode if tf_result else '?'} "
+            f"({escape(tf_error or '')}), but reading the lock places back shows what it released — the results "
+            "below are what is there now",
+            soft_wrap=True,
+        )
     for result in results:
         lock = result.lock
         if result.outcome == "released":
             record = audit_record(result, released_by=caller, target=target)
+            if tf_result is not None:
+                record["terraform_exit_code"] = tf_result.returncode
+                record["terraform_error"] = tf_error
             append_audit(state_dir, record)
             records.append(record)
             console.print(
                 f"[green]released[/green] {escape(lock.location)} (lock {escape(lock.lock_id)}, held by "
-                f"{escape(lock.holder)} for {format_age(lock.age)}) — confirmed gone"
+                f"{escape(lock.holder)} for {format_age(lock.age)}) — confirmed gone",
+                soft_wrap=True,
             )
             if result.now_held is not None:
                 console.print(
                     f"[yellow]note[/yellow]: a new lock {escape(result.now_held.lock_id)} was taken since, by "
-                    f"{escape(result.now_held.holder)}"
+                    f"{escape(result.now_held.holder)}",
+                    soft_wrap=True,
                 )
         elif result.outcome == "already-gone":
             console.print(f"{escape(lock.location)}: already released by someone else — nothing deleted")
+        elif result.outcome == "still-held":
+            console.print(
+                f"[red]not released[/red] {escape(lock.location)}: it still holds lock {escape(lock.lock_id)} after "
+                "terraform force-unlock (read back)",
+                soft_wrap=True,
+            )
         else:
             now = result.now_held
             holder = f" (now lock {escape(now.lock_id)} held by {escape(now.holder)})" if now else ""
             console.print(
                 f"[red]not released[/red] {escape(lock.location)}: the lock changed since it was shown{holder} "
-                "— nothing deleted; run popcornctl unlock again to see the current lock"
+                "— nothing deleted; run popcornctl unlock again to see the current lock",
+                soft_wrap=True,
             )
     changed = any(r.outcome == "changed" for r in results)
+    still = [r for r in results if r.outcome == "still-held"]
     if records:
-        console.print(f"recorded in {audit_path(state_dir)} (released by {escape(caller)}, {local_user()})")
+        console.print(f"recorded in {audit_path(state_dir)} (released by {escape(caller)}, {local_user()})",
+                      soft_wrap=True)
     if rt.settings.output == "json":
         print_json({
             "target": target,
@@ -401,4 +506,21 @@ def _report(rt: Runtime, console: Console, results: Sequence[ReleaseResult], *, 
             "audit": records,
             "audit_file": str(audit_path(state_dir)),
         })
+    if still:
+        raise PopcornError(
+            f"terraform force-unlock did not release {', '.join(r.lock.location for r in still)}"
+            + (f" ({tf_error})" if tf_error else ""),
+            "the stack's backend does not lock there; release it without --via-terraform",
+            detail=tf_result.output if tf_result is not None else None,
+        )
     return 1 if changed else 0
+
+
+def _first_error(output: str) -> str:
+    import re
+
+    match = re.search(r"^[│|\s]*Error: (.+)$", output, re.MULTILINE)
+    if match:
+        return match[1].strip()
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"

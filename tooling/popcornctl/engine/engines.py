@@ -22,10 +22,14 @@ class EmbeddedEngine(ProcessEngine):
 
 
 class BinaryEngine(ProcessEngine):
-    """A ``terraform`` binary chosen by the user (``--terraform PATH`` or ``POPCORN_TERRAFORM``)."""
+    """A ``terraform`` binary chosen by the user (``--terraform PATH`` or ``POPCORN_TERRAFORM``).
 
-    def __init__(self, binary: str, base_env: Mapping[str, str]) -> None:
-        super().__init__(base_env)
+    It runs under the same supervising worker as the embedded engine (``_worker --exec BINARY``), so a
+    killed popcornctl stops it gracefully too and a state it cannot save is moved out of the tree.
+    """
+
+    def __init__(self, binary: str, base_env: Mapping[str, str], *, state_dir: Path | None = None) -> None:
+        super().__init__(base_env, state_dir=state_dir)
         resolved = shutil.which(binary) if not Path(binary).is_file() else binary
         if not resolved:
             raise PopcornError(
@@ -36,5 +40,5 @@ class BinaryEngine(ProcessEngine):
         self.name = self.binary
 
     def command(self) -> list[str]:
-        """The binary itself."""
-        return [self.binary]
+        """``python -m popcornctl.engine._worker --exec BINARY``."""
+        return [sys.executable, "-m", "popcornctl.engine._worker", "--exec", self.binary]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from popcornctl.common.awserrors import error_code, error_message
 from popcornctl.errors import PopcornError
 
 if TYPE_CHECKING:
@@ -24,21 +25,6 @@ _DENIED = {
     "SignatureDoesNotMatch",
     "InvalidAccessKeyId",
 }
-
-
-def error_code(exc: BaseException) -> str:
-    """The AWS error code of a botocore ``ClientError`` ('' for anything else)."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
-
-def _message(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Message", "") or exc)
-    return str(exc)
 
 
 @contextmanager
@@ -68,11 +54,11 @@ def aws_errors(target: Target, action: str, resource: str, *, missing: str | Non
             ) from None
         if code in _DENIED:
             raise PopcornError(
-                f"no permission to {action} on {resource} ({code}: {_message(exc)})",
+                f"no permission to {action} on {resource} ({code}: {error_message(exc)})",
                 "use credentials allowed dynamodb:GetItem/Scan/DeleteItem and s3:GetObject/ListBucket/DeleteObject "
                 "on the state backend",
             ) from None
-        raise PopcornError(f"{action} on {resource} failed ({where}): {code}: {_message(exc)}") from None
+        raise PopcornError(f"{action} on {resource} failed ({where}): {code}: {error_message(exc)}") from None
     except NoCredentialsError:
         raise PopcornError(
             "no AWS credentials found", "log in (aws sso login / aws configure), or add --sandbox"

@@ -21,7 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from popcornctl.common.durations import format_duration as format_age
+from popcornctl.common.durations import parse_duration
 from popcornctl.errors import PopcornError
+
+__all__ = ["format_age", "parse_duration"]  # the shared duration helpers, re-exported for the locks room's callers
 
 Where = Literal["dynamodb", "s3"]
 
@@ -30,8 +34,6 @@ LOCKFILE_SUFFIX = ".tflock"
 STATE_SUFFIX = "/terraform.tfstate"
 UNREADABLE_PREFIX = "unreadable-"
 
-_DURATION_PART = re.compile(r"(\d+)([smhdw])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _RFC3339 = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d+))?"
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?(?:\s+[A-Z]{2,5})?$"
@@ -40,35 +42,6 @@ _RFC3339 = re.compile(
 
 class DigestProtected(PopcornError):
     """Raised when anything asks to delete a state digest (``…-md5``) or a non-lock object. A bug guard."""
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``15m``, ``2h``, ``1d``, ``1w`` or combinations (``1h30m``); ``0`` is zero."""
-    raw = text.strip().lower().replace(" ", "")
-    if raw == "0":
-        return timedelta(0)
-    if not raw or _DURATION_PART.sub("", raw) != "":
-        raise PopcornError(
-            f"{text!r} is not a duration", "write it like 90s, 15m, 2h, 1d or 1h30m (s, m, h, d, w)"
-        )
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(raw)))
-
-
-def format_age(age: timedelta | None) -> str:
-    """``45s``, ``12m 3s``, ``15m``, ``3h 12m``, ``2d 4h``; ``?`` when unknown."""
-    if age is None:
-        return "?"
-    seconds = max(0, int(age.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
-    return f"{secs}s"
 
 
 def parse_created(value: str) -> datetime | None:

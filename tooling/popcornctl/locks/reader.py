@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from popcornctl.common.awserrors import error_code
 from popcornctl.errors import PopcornError
-from popcornctl.locks.awserrors import aws_errors, error_code
+from popcornctl.locks.awserrors import aws_errors
 from popcornctl.locks.model import (
     DIGEST_SUFFIX,
     LOCKFILE_SUFFIX,

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from popcornctl.common.awserrors import error_code
 from popcornctl.errors import PopcornError
-from popcornctl.locks.awserrors import aws_errors, error_code
+from popcornctl.locks.awserrors import aws_errors
 from popcornctl.locks.model import DIGEST_SUFFIX, LOCKFILE_SUFFIX, DigestProtected, HeldLock
 from popcornctl.locks.reader import clients_in_region, read_item, read_lockfile, read_locks
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from popcornctl.config import BackendSettings
     from popcornctl.engine import Engine, TfResult
 
-Outcome = Literal["released", "already-gone", "changed"]
+Outcome = Literal["released", "already-gone", "changed", "still-held"]
 BeforeDelete = Callable[[HeldLock], None]
 
 
@@ -44,6 +45,7 @@ class ReleaseResult:
     ``released``: it was deleted and a re-read confirmed it gone (``now_held`` is a *new* lock another
     run took right after, if any). ``already-gone``: it had been released by someone else; nothing
     deleted. ``changed``: the place now holds a different lock (``now_held``); nothing deleted.
+    ``still-held``: ``terraform force-unlock`` ran but a re-read finds the very same lock there.
     """
 
     lock: HeldLock
@@ -158,7 +160,10 @@ def release_via_terraform(
     """``terraform init`` (backend only as the stack declares it) + ``terraform force-unlock -force ID``.
 
     All ``locks`` must share one stack and one lock ID (Terraform releases the ID in every place the
-    backend is configured to lock in). Afterwards each place is re-read to confirm the lock is gone.
+    backend is configured to lock in). What happened is decided by reading every place back afterwards, never by
+    Terraform's exit code: with both places configured and the lock held in only one, Terraform releases it and
+    then fails on the other place — the lock is gone all the same ("released"), and a lock Terraform said it
+    released but that is still there is "still-held". The caller reports and audits each result.
     """
     from popcornctl.engine import TerraformFailed
 
@@ -178,16 +183,12 @@ def release_via_terraform(
     if not init.ok:
         raise TerraformFailed(f"terraform init failed in {stack_dir} (needed for force-unlock)", init)
     result = engine.force_unlock(stack_dir, lock_id, env=env)
-    if not result.ok:
-        raise TerraformFailed(f"terraform force-unlock {lock_id} failed in {stack_dir}", result)
     remaining = {(h.where, h.key): h for h in read_locks(clients, backend, [stack])}
     results: list[ReleaseResult] = []
     for lock in locks:
         after = remaining.get((lock.where, lock.key))
         if after is not None and after.raw == lock.raw:
-            raise PopcornError(
-                f"terraform force-unlock {lock_id} succeeded but {lock.location} still holds the lock",
-                "the stack's backend does not lock there; release it without --via-terraform",
-            )
-        results.append(_confirm(lock, after, "terraform force-unlock"))
+            results.append(ReleaseResult(lock, "still-held", "terraform force-unlock", after))
+        else:
+            results.append(ReleaseResult(lock, "released", "terraform force-unlock", after))
     return results, result

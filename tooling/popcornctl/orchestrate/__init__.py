@@ -6,7 +6,8 @@ Public API (cheap to import: Rich, boto3 and Terraform load only when a run star
   probe=, engine=, before_apply=)`` — ``prepare()`` (selection + checks, usage errors raise PopcornError) and
   ``run() -> RunReport``.
 - :func:`execute` — what the command modules call: pick the view and confirmer, run, print the summary table
-  (or the JSON report with ``--output json``), return the exit code (0 ok, 1 a stack failed or was blocked).
+  (or the JSON report with ``--output json``), return the exit code (0 ok, 1 a stack failed or was blocked,
+  128 + N when signal N interrupted the run: 130 for Ctrl-C, 143 for SIGTERM).
 - Modules: :mod:`.select` (stacks and order), :mod:`.runner` (scheduling, per-stack pipeline),
   :mod:`.bootstrap` (local state → S3 migration), :mod:`.fingerprint` (auto-init), :mod:`.retry` (THE table of
   transient errors), :mod:`.summary` (change summary, deletion protection), :mod:`.gate` (policy adapter),
@@ -52,6 +53,15 @@ def execute(rt: Runtime, options: RunOptions, *, confirmer: Confirmer | None = N
         render_table(console, report)
         if report.combined_plan is not None:
             console.print(f"plans written to {options.out_dir} (combined: {report.combined_plan})", highlight=False)
-        if options.report_file is not None:
+        if options.report_file is not None and runner.report_problem is None:
             console.print(f"report written to {options.report_file}", highlight=False)
+    if runner.report_problem is not None:
+        sys.stderr.write(f"popcornctl: warning: {runner.report_problem}\n")
+    if runner.interrupted_by is not None:
+        import signal
+
+        name = signal.Signals(runner.interrupted_by).name
+        sys.stderr.write(f"popcornctl: {options.command} {options.env} was interrupted ({name}); "
+                         f"report: {report.run_dir / 'report.json'}\n")
+        return 128 + int(runner.interrupted_by)
     return report.exit_code

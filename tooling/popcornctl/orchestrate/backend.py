@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from popcornctl.common.awserrors import error_code
 from popcornctl.errors import PopcornError
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class S3StateProbe:
         try:
             self.clients.client("s3").head_bucket(Bucket=self.backend.bucket)
         except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
+            code = error_code(exc)
             if code in _MISSING:
                 return False
             if code in ("403", "AccessDenied", "Forbidden"):
@@ -85,7 +86,7 @@ class S3StateProbe:
                 Bucket=self.backend.bucket, Key=self.backend.key_for(stack)
             )["Body"].read()
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
+            if error_code(exc) in _MISSING:
                 return StateInfo(exists=False)
             raise self._error(f"read the state of {stack} in", exc) from None
         except BotoCoreError as exc:

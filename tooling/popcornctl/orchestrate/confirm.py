@@ -9,8 +9,10 @@ The rules (the runner decides *when* to ask; a :class:`Confirmer` decides *how*)
   the runner before asking).
 - No terminal and no ``--auto-approve`` → refused before anything runs (exit 2), see ``commands/up.py``.
 
-Prompts are serialised by the runner (one at a time, the live view paused), so parallel stacks never
-interleave questions.
+Prompts are serialised by the runner (one at a time, the live view paused, on the main thread), so parallel
+stacks never interleave questions. End of input at a prompt (Ctrl-D, a closed stdin) answers "no" — for that
+prompt and every later one, without reading again; a Ctrl-C at a prompt is handled by the runner (it answers "no"
+and stops the run).
 """
 
 from __future__ import annotations
@@ -62,6 +64,18 @@ class TerminalConfirmer:
     def __init__(self, console: Console, read: Callable[[str], str] | None = None) -> None:
         self.console = console
         self.read = read or console.input
+        self.input_closed = False  # end of input was read: every later question is a "no" too
+
+    def _ask(self, prompt: str) -> str | None:
+        """The answer, or None at end of input."""
+        if self.input_closed:
+            return None
+        try:
+            return self.read(prompt)
+        except EOFError:
+            self.input_closed = True
+            self.console.print()  # finish the prompt's line
+            return None
 
     def confirm(self, request: ApprovalRequest) -> bool:
         """Show the change summary and ask (typed environment name for protected environments)."""
@@ -81,11 +95,16 @@ class TerminalConfirmer:
             )
         self.console.print(f"[dim]saved plan: {request.plan_file}[/]")
         if request.typed:
-            answer = self.read(
+            answer = self._ask(
                 f"[bold]{request.env} is a protected environment.[/] Type [bold]{request.typed}[/] to {verb} "
                 f"{request.stack}: "
             )
+        else:
+            # "\\[" is a literal "[" in Rich markup: an unescaped "[y/N]" is read as a style tag and vanishes.
+            answer = self._ask(f"{verb.capitalize()} these changes to {request.stack}? \\[y/N] ")
+        if answer is None:
+            self.console.print(f"[yellow]no answer (end of input): {verb} of {request.stack} not approved[/]")
+            return False
+        if request.typed:
             return answer.strip() == request.typed
-        # "\\[" is a literal "[" in Rich markup: an unescaped "[y/N]" is read as a style tag and vanishes.
-        answer = self.read(f"{verb.capitalize()} these changes to {request.stack}? \\[y/N] ")
         return answer.strip().lower() in ("y", "yes")

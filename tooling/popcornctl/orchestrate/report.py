@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from popcornctl.common.durations import format_duration
 from popcornctl.orchestrate.gate import GateOutcome
 from popcornctl.orchestrate.summary import ChangeSummary
 
@@ -181,17 +182,18 @@ class RunReport:
             "stacks": [s.as_dict() for s in self.stacks],
         }
 
+    def to_json(self) -> str:
+        """The JSON report as text."""
+        return json.dumps(self.as_dict(), indent=2) + "\n"
+
     def write(self, path: Path) -> None:
         """Write the JSON report (parents created)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+        path.write_text(self.to_json(), encoding="utf-8")
 
 
 def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}m{secs:02d}s"
+    return format_duration(seconds, precise=True)
 
 
 def render_table(console: Console, report: RunReport) -> None:

@@ -16,27 +16,42 @@ A state lock held by someone else ends the stack with the locks room's "locked b
 the one exception is a lock the failed command provably left behind itself (the AWS SDK retried its
 conditional lock write), which is released through the locks room, audited, and the step re-run.
 Bootstrap's local-state phase and migration are in :mod:`.bootstrap`.
+
+Interruptions (docs/RELIABILITY.md): while stacks run, popcornctl handles SIGINT, SIGTERM and SIGHUP itself.
+A first Ctrl-C stops starting anything (no new Terraform step; stacks not started are "skipped") and lets the
+running Terraform commands finish — they hold state locks; a second Ctrl-C asks each of them to stop gracefully
+(one interrupt each: Terraform saves its state and releases its lock); more Ctrl-Cs only say what is still
+running, because a second interrupt to Terraform would make it exit without saving. SIGTERM and SIGHUP (a
+supervisor stopping the job, a closed terminal) do both steps at once. The report is written either way, and the
+run exits 128 + the signal's number. Prompts are asked on the main thread, so a Ctrl-C at ``[y/N]`` is an
+answer ("no"), not a hang; end of input (Ctrl-D) is a "no" as well.
+Where the run's outputs go (``--report``, ``--out-dir``) is checked before anything runs; the report is always
+written to the run folder first, so a destination that fails at the end never loses it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
+import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from popcornctl.engine import TerraformFailed, TfResult
+from popcornctl.common.files import Destination, check_destination, check_folder, write_text
+from popcornctl.engine import RUNNING, TerraformFailed, TfResult
 from popcornctl.errors import PopcornError
 from popcornctl.orchestrate import bootstrap as boot
 from popcornctl.orchestrate import fingerprint as fp
@@ -155,6 +170,22 @@ class _StackState:
     started: float = field(default_factory=time.monotonic)
 
 
+# Signals a run handles itself while stacks run (SIGHUP: the terminal went away).
+HANDLED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@dataclass
+class _Ask:
+    """A confirmation a stack thread needs; asked on the main thread (where Ctrl-C lands)."""
+
+    request: ApprovalRequest
+    done: threading.Event = field(default_factory=threading.Event)
+    answer: bool = False
+    withdrawn: bool = False  # never asked: the run was stopping
+    interrupted: str | None = None  # the signal that answered "no" at the prompt
+    error: Exception | None = None  # the confirmer failed: raised again in the stack's thread
+
+
 class _Stop(Exception):
     """Ends a stack's pipeline with a final result."""
 
@@ -218,6 +249,14 @@ class Runner:
         self._init_lock = threading.Lock()
         self._stop = threading.Event()
         self._stop_reason = ""
+        self._asks: queue.Queue[_Ask] = queue.Queue()
+        self._closing = threading.Event()  # the scheduler is leaving: nobody will answer questions any more
+        self._prompting = False
+        self._signals: list[int] = []  # received, not yet acted on (appended by the signal handler)
+        self._signal_count = 0
+        self.interrupted_by: int | None = None  # the first signal that interrupted the run
+        self.report_problem: str | None = None  # why --report could not be written (the run folder has it)
+        self._report_dest: Destination | None = None
         self._plans: dict[str, dict[str, Any]] = {}
         self._never_applied: set[str] = set()
         self._pending_changes: set[str] = set()
@@ -256,6 +295,11 @@ class Runner:
             raise PopcornError(f"--retries {opts.attempts} is not a number of attempts", "use 1 or more")
         if opts.parallelism is not None and opts.parallelism < 1:
             raise PopcornError(f"--parallelism {opts.parallelism} is not allowed", "use 1 or more")
+        # Where the run's outputs go is checked now: a bad path must not surface after stacks were applied.
+        if opts.out_dir is not None:
+            opts.out_dir = check_folder(opts.out_dir, flag="--out-dir")
+        if opts.report_file is not None:
+            self._report_dest = check_destination(opts.report_file, flag="--report", create_parents=True)
         selection = select(
             self.config, self.rt.graph, opts.command, opts.env, only=opts.only, exclude=opts.exclude,
             targets=opts.targets, include_global=opts.include_global, include_bootstrap=opts.include_bootstrap,
@@ -328,9 +372,13 @@ class Runner:
                     )
             if self.opts.out_dir is not None:
                 report.combined_plan = self._write_combined(selection)
-        report.write(self.run_dir / "report.json")
+        report.write(self.run_dir / "report.json")  # always: the run folder is the safe copy
         if self.opts.report_file is not None:
-            report.write(self.opts.report_file)
+            dest = self._report_dest or check_destination(self.opts.report_file, flag="--report", create_parents=True)
+            try:
+                write_text(dest, report.to_json())
+            except PopcornError as exc:
+                self.report_problem = f"{exc.problem}; the report is at {self.run_dir / 'report.json'}"
         return report
 
     def _prune_runs(self) -> None:
@@ -346,11 +394,42 @@ class Runner:
 
     # -- scheduling --------------------------------------------------------------------------------
     def _schedule(self, selection: Selection) -> None:
+        with self._signals_handled():
+            try:
+                self._schedule_stacks(selection)
+            finally:
+                self._closing.set()
+                self._withdraw_asks()
+
+    @contextlib.contextmanager
+    def _signals_handled(self) -> Iterator[None]:
+        """Handle SIGINT/SIGTERM/SIGHUP as described in the module docstring (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous: dict[int, Any] = {}
+        for sig in HANDLED_SIGNALS:
+            with contextlib.suppress(OSError, ValueError):
+                previous[sig] = signal.signal(sig, self._on_signal)
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                with contextlib.suppress(OSError, ValueError, TypeError):
+                    signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self._signals.append(signum)  # acted on by the scheduler loop, outside the handler
+        if self._prompting:
+            raise KeyboardInterrupt  # out of input(): the answer is "no"
+
+    def _schedule_stacks(self, selection: Selection) -> None:
         parallelism = self.opts.parallelism or selection.width()
         pending = list(selection.stacks)
         running: dict[Future[StackResult], str] = {}
         with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="popcorn-stack") as pool:
             while pending or running:
+                self._act_on_signals()
                 for stack in list(pending):
                     if self._stop.is_set():
                         pending.remove(stack)
@@ -383,20 +462,103 @@ class Runner:
                         pending.clear()
                     break
                 try:
-                    completed, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                except KeyboardInterrupt:
-                    self._halt("interrupted")
-                    self.view.note(
-                        "interrupted: letting the running Terraform commands finish (they hold state locks); "
-                        "no stack starts a new step",
-                        "yellow",
-                    )
-                    raise
+                    completed, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
+                    self._serve_asks()
+                except KeyboardInterrupt:  # a Ctrl-C that reached us another way than the handler
+                    self._signals.append(signal.SIGINT)
+                    continue
                 for future in completed:
                     stack = running.pop(future)
                     result = future.result()
                     if not result.ok and self.opts.fail_fast:
                         self._halt(f"--fail-fast after {stack} {result.result}")
+            self._act_on_signals()
+
+    def _act_on_signals(self) -> None:
+        while self._signals:
+            self._interrupt(self._signals.pop(0))
+
+    def _interrupt(self, signum: int) -> None:
+        """One signal: stop starting work; on the second (or on SIGTERM/SIGHUP) stop Terraform gracefully."""
+        name = signal.Signals(signum).name
+        self._signal_count += 1
+        if self.interrupted_by is None:
+            self.interrupted_by = signum
+        ctrl_c = "Ctrl-C" if signum == signal.SIGINT else name
+        running = RUNNING.snapshot()
+        listed = "; ".join(item.describe() for item in running)
+        if self._signal_count == 1:
+            self._halt(f"interrupted ({ctrl_c})")
+            self._withdraw_asks()
+        stop_terraform = signum != signal.SIGINT or self._signal_count >= 2
+        if not stop_terraform:
+            text = f"interrupted ({ctrl_c}): no stack starts a new step"
+            if running:
+                text += (f"; {len(running)} running Terraform command(s) finish first (they hold state locks): {listed}"
+                         " — press Ctrl-C again to stop them gracefully")
+            self._say(text)
+            return
+        asked = RUNNING.interrupt_all()
+        if asked:
+            self._say(
+                f"{'terminated' if signum != signal.SIGINT else 'interrupted again'} ({ctrl_c}): stopping "
+                f"{len(asked)} running Terraform command(s) gracefully — one interrupt each: Terraform finishes the "
+                f"operation in flight, saves its state and releases its lock; waiting for: "
+                + "; ".join(item.describe() for item in asked)
+            )
+        elif running:
+            self._say(
+                f"{ctrl_c} received: still waiting for Terraform to save its state and release its lock: {listed} "
+                "(popcornctl never interrupts Terraform twice: a second interrupt makes it exit without saving)"
+            )
+        else:
+            self._say(f"{ctrl_c} received: nothing is running any more; writing the report")
+
+    def _say(self, text: str) -> None:
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone; the report still gets written
+            self.view.note(text, "yellow")
+
+    def _serve_asks(self) -> None:
+        """Ask the questions stack threads are waiting on, one at a time, here on the main thread."""
+        while True:
+            try:
+                ask = self._asks.get_nowait()
+            except queue.Empty:
+                return
+            self._answer(ask)
+
+    def _withdraw_asks(self) -> None:
+        while True:
+            try:
+                ask = self._asks.get_nowait()
+            except queue.Empty:
+                return
+            ask.withdrawn = True
+            ask.done.set()
+
+    def _answer(self, ask: _Ask) -> None:
+        if self._stop.is_set() or self._closing.is_set():
+            ask.withdrawn = True
+            ask.done.set()
+            return
+        self._prompting = True
+        try:
+            with self.view.paused():
+                ask.answer = self.confirmer.confirm(ask.request)
+        except KeyboardInterrupt:
+            ask.answer = False
+            signum = self._signals[0] if self._signals else signal.SIGINT
+            if not self._signals:
+                self._signals.append(signum)
+            ask.interrupted = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            with contextlib.suppress(OSError):
+                self.view.note(f"\n{ask.interrupted} at the prompt: {ask.request.stack} not approved", "yellow")
+        except Exception as exc:  # the stack's own thread reports it, as when it asked itself
+            ask.error = exc
+        finally:
+            self._prompting = False
+            ask.done.set()
+        self._act_on_signals()
 
     def _dependency_reason(self, dep: str) -> str:
         result = self._states[dep].result.result
@@ -441,9 +603,9 @@ class Runner:
         path = ws.stack.path if isinstance(ws, Workspace) else ws.path
         self.view.status(path, status, detail)
 
-    def _check_stop(self) -> None:
+    def _check_stop(self, step: str = "apply") -> None:
         if self._stop.is_set():
-            raise _Stop("skipped", f"stopped before apply: {self._stop_reason}")
+            raise _Stop("skipped", f"stopped before {step}: {self._stop_reason}")
 
     # -- workspaces --------------------------------------------------------------------------------
     def _workspace(self, stack: Stack) -> Workspace:
@@ -458,7 +620,7 @@ class Runner:
         return Workspace(
             stack=stack,
             workdir=stack.directory,
-            env=dict(rt.stack_env(stack.slug)),
+            env={**rt.stack_env(stack.slug), "POPCORN_RESCUE_DIR": str(self.run_dir / "rescued-state")},
             data_dir=data_dir,
             backend=self.config.backend.backend_config(stack.path),
             var_files=var_files,
@@ -487,11 +649,25 @@ class Runner:
     # -- Terraform steps ---------------------------------------------------------------------------
     def _log(self, state: _StackState, step: str, result: TfResult) -> None:
         state.log.append(_LogEntry(step, result))
+        if result.rescued_state is not None:
+            state.result.notes.append(
+                f"{step}: Terraform could not save its state and wrote errored.tfstate; it was moved out of the tree "
+                f"to {result.rescued_state} — once the backend is reachable: terraform -chdir="
+                f"{state.result.stack} state push {result.rescued_state}"
+            )
 
-    def _tf(self, ws: Workspace, state: _StackState, step: str, call: Callable[[], TfResult]) -> TfResult:
-        """Run a Terraform step, retrying known transient errors with backoff."""
+    def _tf(
+        self, ws: Workspace, state: _StackState, step: str, call: Callable[[], TfResult], *, stoppable: bool = True
+    ) -> TfResult:
+        """Run a Terraform step, retrying known transient errors with backoff.
+
+        A stopping run starts no new step (``stoppable``); a state migration, once its stack was applied, is
+        finished instead (stopping there would leave bootstrap's state split between two places).
+        """
         attempts = self.opts.attempts
         for attempt in range(1, attempts + 1):
+            if stoppable:
+                self._check_stop(step)
             started = datetime.now(UTC)
             result = call()
             self._log(state, step, result)
@@ -511,6 +687,15 @@ class Runner:
     def _failure(self, ws: Workspace, step: str, result: TfResult) -> _Stop:
         """The stack-ending error for a failed Terraform step, in words a user can act on."""
         output = result.output
+        if result.interrupted:
+            saved = (f"it could not save its state, which is at {result.rescued_state}" if result.rescued_state
+                     else "it saves what it applied and releases its lock")
+            return _Stop(
+                "failed",
+                f"interrupted: terraform {step} was stopped gracefully ({self._stop_reason or 'interrupted'}); "
+                f"{saved} — run `popcornctl {self.opts.command} {self.env.name}` again to finish",
+                output,
+            )
         if is_lock_error(output):
             err = lock_message(
                 output, stack=ws.stack.path, clients=self._clients_or_none(), backend=self.config.backend,
@@ -638,8 +823,21 @@ class Runner:
         with self._confirm_lock:
             self._check_stop()
             self._status(ws, "waiting for approval")
-            with self.view.paused():
-                return self.confirmer.confirm(request)
+            ask = _Ask(request)
+            if threading.current_thread() is threading.main_thread():
+                self._answer(ask)
+            else:
+                self._asks.put(ask)
+                while not ask.done.wait(0.2):
+                    if self._closing.is_set():
+                        self._withdraw_asks()
+            if ask.error is not None:
+                raise ask.error
+            if ask.withdrawn:
+                raise _Stop("skipped", f"not asked: {self._stop_reason or 'the run is ending'}")
+            if ask.interrupted:
+                raise _Stop("declined", f"{action} not approved ({ask.interrupted} at the prompt)")
+            return ask.answer
 
     def _converge(self, ws: Workspace, state: _StackState, *, destroy: bool) -> None:
         """Plan → (gate) → summary → confirm → apply the saved plan; re-plan only after a transient apply error."""
@@ -762,7 +960,7 @@ class Runner:
         env = {k: v for k, v in self.rt.stack_env(stack.slug).items() if k != "TF_DATA_DIR"}
         result = self._tf(
             local_ws, state, "migrate state",
-            lambda: boot.migrate_to_remote(self.engine, stack.directory, phase, backend, env),
+            lambda: boot.migrate_to_remote(self.engine, stack.directory, phase, backend, env), stoppable=False,
         )
         if not result.ok:
             raise self._failure(local_ws, "init -migrate-state", result)
@@ -872,8 +1070,12 @@ class Runner:
                 self._never_applied.add(stack.path)
         if self.opts.out_dir is not None:
             out = self.opts.out_dir / f"{stack.slug}.json"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(plan, indent=1), encoding="utf-8")
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(json.dumps(plan, indent=1), encoding="utf-8")
+            except OSError as exc:
+                raise _Stop("failed", f"planned, but cannot write {out}: {exc.strerror or exc} (the plan JSON is at "
+                            f"{res.plan_json})") from None
             res.plan_json = out
         res.result = "planned" if summary.has_changes else "up_to_date"
         res.reason = summary.headline() if summary.has_changes else "no changes"
@@ -892,8 +1094,15 @@ class Runner:
         plans = {p: self._plans[p] for p in selection.stacks if p in self._plans}
         doc = combine(plans, env=self.env.name, env_stack=self.env.stack, stacks=stacks_meta)
         out = self.opts.out_dir / "combined.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        text = json.dumps(doc, indent=1)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fallback = self.run_dir / "combined.json"
+            fallback.write_text(text, encoding="utf-8")
+            self.report_problem = f"cannot write {out} ({exc.strerror or exc}); the combined plan is at {fallback}"
+            return fallback
         return out
 
     # -- output ------------------------------------------------------------------------------------

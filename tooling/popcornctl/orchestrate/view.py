@@ -76,7 +76,8 @@ class ConsoleView:
         self.console = console
         self.live_enabled = live
         self._rows: dict[str, _Row] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the rows
+        self._print_lock = threading.Lock()  # one stack's block at a time
         self._live: Live | None = None
         self._t0 = time.monotonic()
 
@@ -133,7 +134,9 @@ class ConsoleView:
         from rich.markup import escape
         from rich.rule import Rule
 
-        with self._lock:
+        # Its own lock, never the rows' one: printing takes the live display's lock, and the live display's refresh
+        # takes the rows' lock while it holds its own (rows lock -> live lock here would deadlock against it).
+        with self._print_lock:
             self.console.print(Rule(f"[bold]{escape(stack)}[/]", align="left"))
             for style, text in lines:
                 self.console.print(f"[{style}]{escape(text)}[/]" if style else escape(text), highlight=False,

@@ -19,12 +19,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.process import start_group
 from popcornctl.config import Where, parse, read_toml, spec
 from popcornctl.errors import PopcornError
 from popcornctl.policy.api import SEVERITIES
@@ -112,47 +113,39 @@ def checkov_command() -> list[str]:
 
 
 class CheckovJob:
-    """A running Checkov process; :meth:`wait` collects and parses its JSON."""
+    """A running Checkov process group (:mod:`popcornctl.common.process`); :meth:`wait` collects and parses its JSON.
+
+    Checkov starts workers of its own: stopping it stops its whole process group, so nothing is left behind.
+    """
 
     def __init__(self, args: list[str], label: str, cwd: Path | None = None) -> None:
         self.label = label
         self.argv = [*checkov_command(), *args]
         env = {**os.environ, **OFFLINE_ENV}
-        self.proc = subprocess.Popen(
-            self.argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        self.proc = start_group(self.argv, cwd=cwd, env=env)
 
     def wait(self, timeout: float = TIMEOUT_SECONDS) -> CheckovOutcome:
         """Wait for Checkov; its failures as findings, or a one-line error when it did not work."""
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        code = self.proc.wait(timeout)
+        if code is None:
             self.proc.kill()
-            self.proc.communicate()
             raise PopcornError(
                 f"Checkov did not finish within {timeout:.0f}s on {self.label}", "rerun, or pass --no-checkov"
-            ) from None
-        if self.proc.returncode not in (0, 1):
+            )
+        self.proc.send_signal(signal.SIGKILL)  # anything Checkov left running in its group
+        out, err = self.proc.output()
+        if code not in (0, 1):
             tail = (err or out).strip().splitlines()
             raise PopcornError(
-                f"Checkov failed on {self.label} (exit {self.proc.returncode}): {tail[-1] if tail else 'no output'}",
+                f"Checkov failed on {self.label} (exit {code}): {tail[-1] if tail else 'no output'}",
                 "run with --no-checkov to use our policies alone, or fix Checkov's installation",
                 detail=(err or "")[-4000:] or None,
             )
         return parse_output(out, self.label)
 
     def cancel(self) -> None:
-        """Stop the process (when the run fails before it is collected)."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
+        """Stop the process group (when the run fails before it is collected)."""
+        self.proc.kill()
 
 
 def start_plan_scan(plan_path: Path, root: Path | None) -> CheckovJob:

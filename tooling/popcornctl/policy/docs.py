@@ -32,15 +32,18 @@ our severities for Checkov's checks. One report, one verdict:
   plan of `popcornctl plan`); `--env ENV [--sandbox]` plans the environment's stack first;
   `popcornctl policy-check DIR` scans configuration statically (Checkov, and ours where they can run
   without a plan).
-- `--output table|json|sarif|junit` (the format; `text` is `table`), `--out FILE` (write the report there),
-  `--fail-on critical|high|medium|low` (default high), `--no-checkov`, `--waivers FILE`, `--root STACK_DIR` (for
+- `--output table|json|sarif|junit` (the format; `text` is `table`), `--out FILE` (write the report there, the way
+  an editor writes: docs/RELIABILITY.md), `--fail-on critical|high|medium|low|unknown` (default high; `unknown`
+  blocks at low and also on anything not evaluated), `--no-checkov`, `--waivers FILE`, `--root STACK_DIR` (for
   file:line when it cannot be detected). The old spellings `--format` and `--output-file`/`-o` still work, with a
   warning.
 - Exit 0: nothing blocks. Exit 1: a failed finding at or above `--fail-on`, a policy error, or an expired
   waiver. Exit 2: input error (one line on stderr, no report).
 
 Plan-aware: values Terraform knows only after apply are reported as "unknown until apply" (never as
-failures, never blocking); module and `for_each` addresses are kept apart; deletes and replacements are
+failures, blocking only at `--fail-on unknown`); a change with no planned values at all (`after: null`) is
+reported as not evaluated, and a plan in which nothing could be evaluated says so instead of PASS; the same
+plan given twice is evaluated once; module and `for_each` addresses are kept apart; deletes and replacements are
 read from `change.actions`; environment-scoped policies know the plan's environment (`--env`, else the
 plan's `environment`/`env` variable or provider default tags, else popcorn.toml's environment of the stack)
 and say so when it cannot be told.

@@ -18,7 +18,7 @@ from popcornctl.policy.api import Change, Context, ReferenceIndex, merge_unknown
 from popcornctl.policy.loader import LoadedPolicy
 from popcornctl.policy.plan import PlanInput, normalise_env, plan_environment
 from popcornctl.policy.refs import PlanReferences
-from popcornctl.policy.report import PolicyRun, Result
+from popcornctl.policy.report import UNEVALUATED_ID, PolicyRun, Result
 
 
 @dataclass
@@ -172,6 +172,9 @@ def run_policies(policies: list[LoadedPolicy], context: Context) -> EngineOutput
     for change in context.changes:
         if "forget" in change.actions or not change.actions:
             continue
+        if _values_unknown(change):
+            out.results.append(_unevaluated(change))
+            continue
         exists = change.exists_after
         candidates = by_type.get(change.type, [])
         if wildcard:
@@ -200,6 +203,32 @@ def run_policies(policies: list[LoadedPolicy], context: Context) -> EngineOutput
                 )
             )
     return out
+
+
+def _values_unknown(change: Change) -> bool:
+    """A create/update whose planned object is missing (``after: null``): nothing about it can be checked."""
+    if change.after is not None or change.is_delete:
+        return False
+    return any(action in ("create", "update") for action in change.actions)
+
+
+def _unevaluated(change: Change) -> Result:
+    mark = change.raw.get("change", {}).get("after_unknown") if isinstance(change.raw.get("change"), Mapping) else None
+    why = "after: null, after_unknown: true" if mark is True else "after: null"
+    return Result(
+        id=UNEVALUATED_ID,
+        title="Planned values unknown: not evaluated",
+        severity="unrated",
+        status="unknown",
+        address=change.address,
+        message=f"the plan has no planned values for this {'/'.join(change.actions)} ({why}), so no policy could "
+        "evaluate it",
+        source="popcorn",
+        resource_type=change.type,
+        stack=change.stack,
+        actions=change.actions,
+        remediation="plan again with Terraform (terraform show -json PLANFILE) and check the complete plan",
+    )
 
 
 def _evaluate(loaded: LoadedPolicy, change: Change, context: Context, out: EngineOutput) -> None:

@@ -22,7 +22,7 @@ from popcornctl.policy.checkov import (
 from popcornctl.policy.engine import EngineOutput, build_context, run_policies
 from popcornctl.policy.loader import LoadedPolicy, load_policies
 from popcornctl.policy.plan import PlanInput, normalise_env, split_inputs
-from popcornctl.policy.report import CheckovInfo, InputInfo, PolicyRun, Report, Result
+from popcornctl.policy.report import NOTHING_EVALUATED, CheckovInfo, InputInfo, PolicyRun, Report, Result
 from popcornctl.policy.sourcemap import SourceMap
 from popcornctl.policy.waivers import Waiver, apply_waivers, load_waivers
 
@@ -313,6 +313,16 @@ def evaluate_inputs(
     report.results = results
     report.waivers = states
     report.warnings.extend(warnings)
+    unevaluated = len(report.unevaluated)
+    if report.nothing_evaluated:
+        report.warnings.append(
+            f"{NOTHING_EVALUATED}: none of the {report.changes_total} resource change(s) has planned values "
+            "(after: null), so no policy ran — this is no pass (--fail-on unknown fails it)"
+        )
+    elif unevaluated:
+        report.warnings.append(
+            f"{unevaluated} resource change(s) have no planned values (after: null) and were not evaluated"
+        )
     return report
 
 

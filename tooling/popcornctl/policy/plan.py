@@ -25,6 +25,8 @@ from popcornctl.errors import PopcornError
 
 SHOW_FIX = "pass the output of `terraform show -json PLANFILE` (Terraform 1.x)"
 _PLAN_KEYS = ("resource_changes", "planned_values", "prior_state", "configuration", "resource_drift")
+# Top-level keys Terraform always writes as JSON objects: anything else there means a damaged or forged plan.
+_OBJECT_KEYS = ("variables", "planned_values", "prior_state", "configuration", "output_changes")
 
 
 @dataclass
@@ -130,6 +132,10 @@ def validate_plan(data: Any, source: str) -> dict[str, Any]:
             "is state JSON (terraform show -json without a plan file), not a plan",
             "run terraform show -json PLANFILE",
         )
+    for key in _OBJECT_KEYS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise _fail(source, f"{key} is a JSON {_json_type(value)}, not an object: the plan JSON is damaged")
     changes = data.get("resource_changes", [])
     if not isinstance(changes, list):
         raise _fail(source, "resource_changes is not a list: the plan JSON is damaged")
@@ -142,7 +148,18 @@ def validate_plan(data: Any, source: str) -> dict[str, Any]:
             or not isinstance(rc["change"].get("actions"), list)
         ):
             raise _fail(source, f"resource_changes[{i}] lacks address/type/change.actions: the plan JSON is damaged")
+        for side in ("before", "after"):
+            value = rc["change"].get(side)
+            if value is not None and not isinstance(value, dict):
+                raise _fail(
+                    source, f"resource_changes[{i}].change.{side} is a JSON {_json_type(value)}, not an object or "
+                    "null: the plan JSON is damaged"
+                )
     return data
+
+
+def _json_type(value: Any) -> str:
+    return {str: "string", list: "list", bool: "boolean", int: "number", float: "number"}.get(type(value), "value")
 
 
 # -- the environment a plan belongs to -----------------------------------------------------------

@@ -15,8 +15,17 @@ from typing import Any
 from popcornctl.policy.api import SEVERITIES, SEVERITY_RANK
 
 SCHEMA_VERSION = 1
-FAIL_ON_CHOICES = SEVERITIES
+# ``unknown`` is the strictest gate: every rated failure blocks, and so does whatever could not be evaluated.
+FAIL_ON_CHOICES = (*SEVERITIES, "unknown")
 STATUSES = ("fail", "error", "expired", "waived", "unknown")
+# The id of the result for a change whose planned values are all unknown (``after: null``), so no policy saw it.
+UNEVALUATED_ID = "PLAN-VALUES-UNKNOWN"
+NOTHING_EVALUATED = "nothing could be evaluated"  # how the report's warning about it begins
+
+
+def threshold_rank(fail_on: str) -> int:
+    """The lowest severity rank that blocks at ``fail_on`` (``unknown``: the same as ``low``)."""
+    return SEVERITY_RANK["low"] if fail_on == "unknown" else SEVERITY_RANK[fail_on]
 
 
 @dataclass
@@ -63,7 +72,9 @@ class Result:
         """True when this finding stops the gate at threshold ``fail_on``."""
         if self.status in ("error", "expired"):
             return True
-        return self.status == "fail" and SEVERITY_RANK.get(self.severity, 0) >= SEVERITY_RANK[fail_on]
+        if self.status == "unknown":
+            return fail_on == "unknown"
+        return self.status == "fail" and SEVERITY_RANK.get(self.severity, 0) >= threshold_rank(fail_on)
 
     def as_dict(self, fail_on: str) -> dict[str, Any]:
         """The JSON form (see docs/POLICIES.md, schema version 1)."""
@@ -220,8 +231,8 @@ class Report:
 
     def blocking(self, fail_on: str = "high") -> list[Result]:
         """Findings that stop the gate at ``fail_on`` (critical|high|medium|low)."""
-        if fail_on not in SEVERITY_RANK or fail_on == "unrated":
-            raise ValueError(f"fail_on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
+        if fail_on not in FAIL_ON_CHOICES:
+            raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
         return [f for f in self.results if f.is_blocking(fail_on)]
 
     def passed(self, fail_on: str = "high") -> bool:
@@ -231,6 +242,21 @@ class Report:
     def exit_code(self, fail_on: str = "high") -> int:
         """0 when the gate passes, 1 when it blocks."""
         return 0 if self.passed(fail_on) else 1
+
+    @property
+    def changes_total(self) -> int:
+        """Resource changes in every input."""
+        return sum(i.resource_changes for i in self.inputs)
+
+    @property
+    def unevaluated(self) -> list[Result]:
+        """Changes no policy could see: their planned values are all unknown (``after: null``)."""
+        return [r for r in self.results if r.id == UNEVALUATED_ID]
+
+    @property
+    def nothing_evaluated(self) -> bool:
+        """True when the inputs have changes but not one policy check could run on any of them."""
+        return not self.static and self.changes_total > 0 and not self.checks and bool(self.unevaluated)
 
     @property
     def multi_stack(self) -> bool:

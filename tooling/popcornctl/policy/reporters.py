@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from popcornctl.policy.api import SEVERITIES, SEVERITY_RANK
-from popcornctl.policy.report import Report, Result
+from popcornctl.policy.report import NOTHING_EVALUATED, Report, Result, threshold_rank
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -118,7 +118,7 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
         group = [r for r in failing if r.severity == severity]
         if not group:
             continue
-        blocks = SEVERITY_RANK[severity] >= SEVERITY_RANK[fail_on]
+        blocks = SEVERITY_RANK[severity] >= threshold_rank(fail_on)
         label = "blocks" if blocks else f"below --fail-on {fail_on}"
         table = _findings_table(f"{severity.upper()} ({len(group)}, {label})", _STYLE[severity])
         by_id: dict[str, list[Result]] = defaultdict(list)
@@ -160,7 +160,8 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
     unknowns = report.unknowns
     if unknowns:
         table = Table(
-            title=f"Unknown until apply ({len(unknowns)}; never blocks)",
+            title=f"Unknown until apply ({len(unknowns)}; "
+            + ("blocks at --fail-on unknown)" if fail_on == "unknown" else "never blocks)"),
             title_justify="left",
             box=box.SIMPLE_HEAD,
             expand=True,
@@ -179,10 +180,21 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
             if ids:
                 console.print(Text(f"Not evaluated — {why[status]}: {', '.join(ids)}", style="yellow"))
     for warning in report.warnings:
+        if report.nothing_evaluated and warning.startswith(NOTHING_EVALUATED):
+            continue  # the verdict below says it
         console.print(Text(f"warning: {warning}", style="yellow"))
     summary = report.summary(fail_on)
     counts = ", ".join(f"{n} {s}" for s, n in summary["fail"].items() if n) or "none"
     extras = f"{summary['waived']} waived, {summary['unknown']} unknown until apply"
+    if report.nothing_evaluated:
+        console.print(
+            Text(
+                f"NOTHING EVALUATED: none of the {report.changes_total} resource change(s) has planned values "
+                "(after: null), so no policy could check anything — this is no pass; plan again and check the "
+                f"complete plan{'' if blocking else ' (--fail-on unknown fails it)'}",
+                style="bold red" if blocking else "bold yellow",
+            )
+        )
     if blocking:
         console.print(
             Text(
@@ -190,7 +202,7 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
                 style="bold red",
             )
         )
-    else:
+    elif not report.nothing_evaluated:
         console.print(
             Text(f"PASS: nothing at or above --fail-on {fail_on} (failures: {counts}; {extras})", style="bold green")
         )

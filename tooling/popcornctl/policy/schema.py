@@ -41,7 +41,10 @@ REPORT_SCHEMA: dict[str, Any] = {
             "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
         },
         "generated_at": {"type": "string", "description": "UTC time of the run, ISO 8601."},
-        "fail_on": {"enum": ["critical", "high", "medium", "low"], "description": "The gate's threshold."},
+        "fail_on": {
+            "enum": ["critical", "high", "medium", "low", "unknown"],
+            "description": "The gate's threshold (unknown: low, and anything not evaluated blocks too).",
+        },
         "passed": {"type": "boolean", "description": "True when no finding is blocking."},
         "exit_code": {"enum": [0, 1], "description": "0 passed, 1 blocked (input errors exit 2 with no report)."},
         "static": {"type": "boolean", "description": "True for `policy-check DIR` (configuration, no plan)."},
