@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from smallstack import REGION, Small
 
-from conftest import REGION, Small
 from popcornctl.config.drift import IgnoreRule
 from popcornctl.drift import DriftOptions, analyse, apply_rules, load_schema, render_markdown
 from popcornctl.drift.model import DriftReport, Inventory, StackDrift

@@ -118,14 +118,20 @@ def drift(
     from popcornctl.drift import DriftOptions, render_markdown, render_text, scan
 
     for target in (out, report_file):
-        if target is not None and (target.is_dir() or not target.expanduser().parent.is_dir()):
-            raise PopcornError(f"cannot write {target}", "name a file in an existing folder")
+        if target is not None and target.expanduser().is_dir():
+            raise PopcornError(f"cannot write the report to {target}: it is a folder", "name a file")
+        if target is not None and not target.expanduser().parent.is_dir():
+            raise PopcornError(f"cannot write the report to {target}: {target.parent} does not exist",
+                               "create the folder, or name a file in an existing one")
     options = DriftOptions(env=env, only=tuple(only), exclude=tuple(exclude), parallelism=parallelism,
                            attempts=retries, retry_delay=retry_delay, unmanaged=unmanaged, cloudtrail=cloudtrail)
     err = make_console(rt.settings, stderr=True)
-    err.print(f"popcornctl drift {env}: {rt.target.describe()} (read-only: plans without a state lock, no apply)",
-              highlight=False, soft_wrap=True)
-    result = scan(rt, options)
+
+    def header(stacks: list[str]) -> None:
+        err.print(f"popcornctl drift {env}: {rt.target.describe()} — stacks: {', '.join(stacks)} (read-only: plans "
+                  "without a state lock, nothing applied)", highlight=False, soft_wrap=True)
+
+    result = scan(rt, options, on_start=header)
     if report_file is not None:
         _write(report_file, json.dumps(result.as_dict(), indent=2) + "\n")
     if fmt == "text" and out is None:

@@ -192,11 +192,16 @@ def _take_inventory(rt: Runtime, stacks: list[str], env: str) -> Inventory:
         return Inventory(status="failed", reason=exc.line())
 
 
-def scan(rt: Runtime, options: DriftOptions, *, view: Any = None) -> DriftReport:
-    """Run one drift scan of ``options.env`` (see the module docstring). Usage errors raise before anything runs."""
+def scan(
+    rt: Runtime, options: DriftOptions, *, view: Any = None, on_start: Callable[[list[str]], None] | None = None
+) -> DriftReport:
+    """Run one drift scan of ``options.env`` (see the module docstring). Usage errors raise before anything runs;
+    ``on_start`` is called with the selected stacks once they are known (the run's header)."""
     started = time.monotonic()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     planner = plan_stacks(rt, options, view or ProgressLines())
+    if on_start is not None:
+        on_start(planner.stacks)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="popcorn-drift-inventory") as pool:
         inventory = pool.submit(_take_inventory, rt, planner.stacks, options.env) if options.unmanaged else None
         planned = planner.run()
