@@ -89,7 +89,7 @@ def _fake_gh(bin_dir: Path, log: Path, open_issues: str) -> None:
 
 
 def _run_step(name: str, tmp_path: Path, open_issues: str, report: str = "## Drift in dev\n") -> list[str]:
-    if subprocess.run(["which", "jq"], capture_output=True).returncode != 0:
+    if subprocess.run(["which", "jq"], check=False, capture_output=True).returncode != 0:
         pytest.skip("jq is not installed (the fake gh uses it for --jq, as gh does)")
     bin_dir, log = tmp_path / "bin", tmp_path / "gh.log"
     bin_dir.mkdir()
@@ -97,7 +97,8 @@ def _run_step(name: str, tmp_path: Path, open_issues: str, report: str = "## Dri
     (tmp_path / "drift.md").write_text(report)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "ENV_NAME": "dev", "TITLE": "Drift in dev",
            "RUN_URL": "https://example.invalid/run/1"}
-    result = subprocess.run(["bash", "-eo", "pipefail", "-c", _step(name)["run"]], cwd=tmp_path, env=env,
+    result = subprocess.run(["bash", "-eo", "pipefail", "-c", _step(name)["run"]], check=False, cwd=tmp_path,
+                            env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return log.read_text().splitlines() if log.exists() else []
@@ -143,7 +144,8 @@ def test_the_scan_step_fails_the_job_only_on_an_incomplete_scan(code: int, fails
     output, summary = tmp_path / "output", tmp_path / "summary"
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "ENV_NAME": "dev",
            "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
-    result = subprocess.run(["bash", "-eo", "pipefail", "-c", _step("popcornctl drift")["run"]], cwd=tmp_path,
+    result = subprocess.run(["bash", "-eo", "pipefail", "-c", _step("popcornctl drift")["run"]], check=False,
+                            cwd=tmp_path,
                             env=env, capture_output=True, text=True)
     assert (result.returncode != 0) == fails
     assert output.read_text() == f"exit_code={code}\n"
