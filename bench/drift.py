@@ -25,25 +25,29 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from popcornctl.runtime import Runtime
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL = 1.15
 
 
-def _runtime():  # type: ignore[no-untyped-def]
+def _runtime() -> Runtime:
     from popcornctl.runtime import Runtime
     from popcornctl.settings import Settings
 
     return Runtime(Settings(repo=REPO), sandbox=True, start_sandbox=False)
 
 
-def _stacks(rt) -> list[str]:  # type: ignore[no-untyped-def]
+def _stacks(rt: Runtime) -> list[str]:
     from popcornctl.orchestrate.select import select
 
     return select(rt.config, rt.graph, "plan", "dev").stacks
 
 
-def plain_plan(rt, stack: str, out: Path) -> float:  # type: ignore[no-untyped-def]
+def plain_plan(rt: Runtime, stack: str, out: Path) -> float:
     """One ``terraform plan -refresh-only`` of a stack as popcornctl would run it; seconds."""
     env = rt.config.environment("dev")
     node = rt.graph.stacks[stack]
@@ -58,7 +62,7 @@ def plain_plan(rt, stack: str, out: Path) -> float:  # type: ignore[no-untyped-d
     return time.monotonic() - started
 
 
-def chain(durations: dict[str, float], rt) -> float:  # type: ignore[no-untyped-def]
+def chain(durations: dict[str, float], rt: Runtime) -> float:
     """The longest dependency chain, weighted by each stack's plan time (for reference)."""
     best: dict[str, float] = {}
 

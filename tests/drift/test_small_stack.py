@@ -185,3 +185,28 @@ def test_rules_for_another_environment_or_stack_do_not_apply(small: Small, inven
     ruled = _report(small, inventory, rules)
     assert [r.matched for r in ruled.rules] == [0, 0]
     assert not any(f.ignored or any(a.ignored for a in f.attributes) for f in ruled.managed())
+
+
+def test_the_text_report_groups_findings_under_their_stack(small: Small, inventory: Inventory) -> None:
+    import io
+
+    from rich.console import Console
+
+    from popcornctl.drift import render_text
+
+    rule = IgnoreRule(address="aws_cloudwatch_log_group.kept", reason="retention is the log team's")
+    report = _report(small, inventory, [rule])
+    buffer = io.StringIO()
+    render_text(Console(file=buffer, width=200, color_system=None), report)
+    text = buffer.getvalue()
+    assert "\x1b[" not in text
+    stack_at = text.index("\nsmall\n")
+    sections = [text.index(title, stack_at) for title in (
+        "changed outside Terraform (2)", "deleted outside Terraform (1)",
+        "not yet applied (configuration changes, not drift) (1)")]
+    assert sections == sorted(sections)
+    assert 'tags.Team: "a" → "b"  (the next apply sets it back)' in text
+    assert "aws_cloudwatch_log_group.kept  [ignored]" in text and "ignored by rule 1: retention is the log team's" in text
+    assert "aws_cloudwatch_log_group.configured: update retention_in_days" in text
+    assert f"aws_security_group  {small.made['stray_group']}" in " ".join(text.split("unmanaged — ", 1)[1:])
+    assert text.rstrip().endswith("drift dev: 1 changed, 1 deleted, 5 unmanaged; 1 pending, 1 ignored (exit 1)")
