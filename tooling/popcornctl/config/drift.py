@@ -8,11 +8,12 @@
     environments = ["prod"]
     reason = "Application Auto Scaling owns desired_count (ignore_changes in modules/ecs)"
 
-``address`` is a Terraform resource address for what changed or was deleted outside Terraform, and
-``TYPE.ID`` (``aws_instance.i-0abc``) for an unmanaged resource; ``*`` matches any run of characters and
-nothing else is special (so ``["*"]`` is literal brackets around a wildcard). ``attributes`` narrows a rule
-to those attribute paths (``tags.Owner``, ``ingress``, ``*``-wildcards too) of a changed resource; without it
-the rule covers the whole item. An ignored item is still counted and shown as ignored, never dropped.
+``address`` is a Terraform resource address for what changed or was deleted outside Terraform, and ``TYPE.ID``
+(``aws_instance.i-0abc``) for an unmanaged resource (``stacks`` and ``attributes`` do not apply to those); ``*``
+matches any run of characters and nothing else is special (so ``["*"]`` is literal brackets around a wildcard).
+``attributes`` narrows a rule to those attribute paths (``tags.Owner``, ``ingress``, ``*``-wildcards too) of a changed
+resource; without it the rule covers the whole item. An ignored item is still counted and shown as ignored, never
+dropped.
 """
 
 from __future__ import annotations

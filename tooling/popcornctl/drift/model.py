@@ -21,7 +21,6 @@ from popcornctl.drift import values
 
 SCHEMA_VERSION = 1
 DRIFT_KINDS = ("changed", "deleted", "unmanaged")  # what makes the exit code 1
-STACK_STATUSES = ("checked", "not_applied", "failed", "skipped")
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ class StackDrift:
     """One stack's scan."""
 
     stack: str
-    status: str = "skipped"  # one of STACK_STATUSES
+    status: str = "skipped"  # checked | not_applied | failed | skipped
     reason: str = ""
     findings: list[ManagedFinding] = field(default_factory=list)
     resources: int = 0  # managed resources in the state Terraform refreshed

@@ -30,9 +30,7 @@ __all__ = ["LISTERS", "CloudResource", "Lister", "Scope", "coverage_rows", "scop
 WORKERS = 4
 
 
-def scope_of(
-    states: Mapping[str, list[StateInstance]], run_stacks: list[str], *, project: str, env: str, claims: Claims
-) -> Scope:
+def scope_of(states: Mapping[str, list[StateInstance]], run_stacks: list[str], *, project: str, env: str) -> Scope:
     """The platform's scope for ``env``: from the run's stacks' states, the project and the name prefix."""
     environments = {env}
     vpcs: set[str] = set()
@@ -61,7 +59,7 @@ def scope_of(
                 clusters.add(str(attrs.get("arn") or identifier))
     return Scope(
         project=project, environments=frozenset(environments), name_prefix=f"{project}-{env}",
-        vpc_ids=frozenset(vpcs), owners=claims.owners, security_groups=frozenset(groups),
+        vpc_ids=frozenset(vpcs), security_groups=frozenset(groups),
         route_tables=frozenset(tables), roles=frozenset(roles), clusters=frozenset(clusters),
     )
 
@@ -116,7 +114,7 @@ def take_inventory(
     """List the platform's resources and keep the unmanaged ones (see the module docstring)."""
     started = time.monotonic()
     claims = collect(states)
-    scope = scope_of(states, run_stacks, project=project, env=env, claims=claims)
+    scope = scope_of(states, run_stacks, project=project, env=env)
     counter = ApiCounter()
     ctx = ListContext(scope=scope, clients=clients, counter=counter)
     chosen = LISTERS if listers is None else listers

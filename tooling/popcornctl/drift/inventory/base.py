@@ -78,7 +78,6 @@ class Scope:
     environments: frozenset[str]  # Environment tag values of the run's stacks (the env, "global")
     name_prefix: str  # "goorm-popcorn-dev"
     vpc_ids: frozenset[str]
-    owners: dict[str, str]  # claimed key → "address in stack", for naming parents
     security_groups: frozenset[str]  # managed security-group ids in the platform's VPCs
     route_tables: frozenset[str]  # managed route-table ids
     roles: frozenset[str]  # managed IAM role names of the platform
