@@ -23,6 +23,8 @@ ROOMS = {
     "graph": "import popcornctl.graph",
     # the diagnose room with every check registered (what --help, the docs generator and the registry load)
     "diagnose": "import popcornctl.diagnose, popcornctl.diagnose.registry as r; r.all_checks()",
+    # the drift room with every lister registered
+    "drift": "import popcornctl.drift, popcornctl.drift.inventory",
 }
 
 

@@ -25,6 +25,7 @@ AWS_COMMANDS: dict[str, tuple[list[str], str, str]] = {
     "up": (["up", "dev", "--auto-approve"], "popcornctl.commands.up", "up"),
     "down": (["down", "dev", "--auto-approve"], "popcornctl.commands.down", "down"),
     "policy-check": (["policy-check", "--env", "dev"], "popcornctl.commands.policy_check", "policy_check"),
+    "drift": (["drift", "dev"], "popcornctl.commands.drift", "drift"),
 }
 LOCAL_COMMANDS = {"sandbox", "affected", "ci"}  # the emulator's lifecycle, git and the stack graph: no AWS
 

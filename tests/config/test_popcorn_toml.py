@@ -148,7 +148,7 @@ def test_the_top_level_tables_are_the_model(tmp_path: Path) -> None:
     assert err.value.line() == (
         "popcorn.toml: unexpected table 'dependecies' (did you mean 'dependencies'?) — rename it to dependencies"
     )
-    assert known == ["project", "backend", "environments", "dependencies"]
+    assert known == ["project", "backend", "environments", "dependencies", "drift"]
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("unlock", "popcornctl.commands.unlock"),
     ("policy-check", "popcornctl.commands.policy_check"),
     ("diagnose", "popcornctl.commands.diagnose"),
+    ("drift", "popcornctl.commands.drift"),
     ("affected", "popcornctl.commands.affected"),
     ("ci", "popcornctl.commands.ci"),
 ]

@@ -131,7 +131,7 @@ def _convert(tp: Any, value: Any, where: Where) -> Any:
         if not isinstance(value, list):
             raise _Mismatch
         if dataclasses.is_dataclass(item):
-            key = where.table.strip("[]").rsplit(".", 1)[-1]
+            key = where.table.strip("[]")  # the full dotted name: [[drift.ignore]] #2, [[waiver]] #1
             return [_convert(item, v, Where(where.file, f"[[{key}]] #{n}")) for n, v in enumerate(value, 1)]
         return [_convert(item, v, where) for v in value]
     if origin is dict:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from popcornctl.config.drift import DriftTable
 from popcornctl.config.model import Where, parse, spec
 from popcornctl.config.tomlfile import read_toml
 from popcornctl.errors import PopcornError
@@ -112,6 +113,10 @@ class PopcornToml:
         default_factory=dict,
         metadata=spec(example='"envs/dev" = ["global/ecr"] under [dependencies]', check=_stack_paths),
     )
+    drift: DriftTable = field(
+        default_factory=DriftTable,
+        metadata=spec(example="[[drift.ignore]] with address and reason"),
+    )
 
 
 # -- what the rest of popcornctl uses ---------------------------------------------------------------------
@@ -172,6 +177,7 @@ class ProjectConfig:
     bootstrap_stack: str
     environments: dict[str, Environment] = field(default_factory=dict)
     dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drift: DriftTable = field(default_factory=DriftTable)  # [drift]: what `popcornctl drift` expects to move
 
     def environment(self, name: str) -> Environment:
         """The named environment, or a one-line error listing the known ones."""
@@ -211,4 +217,5 @@ def load_config(root: Path) -> ProjectConfig:
         dependencies={
             stack.strip("/"): tuple(t.strip("/") for t in targets) for stack, targets in toml.dependencies.items()
         },
+        drift=toml.drift,
     )

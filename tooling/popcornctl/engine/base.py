@@ -106,7 +106,7 @@ class Engine(Protocol):
     def validate(self, workdir: Path, *, env: Mapping[str, str] | None = None) -> TfResult: ...
 
     # `terraform plan -out=plan_file`; destroy=True plans a destroy. Exit code 0 either way when it worked;
-    # the change set is read from show_json.
+    # the change set is read from show_json. lock=False: take no state lock (a read-only look, e.g. drift).
     def plan(
         self,
         workdir: Path,
@@ -117,6 +117,7 @@ class Engine(Protocol):
         targets: Sequence[str] = (),
         destroy: bool = False,
         refresh: bool = True,
+        lock: bool = True,
         env: Mapping[str, str] | None = None,
     ) -> TfResult: ...
 
@@ -343,10 +344,13 @@ class ProcessEngine:
         targets: Sequence[str] = (),
         destroy: bool = False,
         refresh: bool = True,
+        lock: bool = True,
         env: Mapping[str, str] | None = None,
     ) -> TfResult:
         """``terraform plan -out=PLAN`` (``-detailed-exitcode`` is not used: 0 means it worked)."""
         args = ["plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={plan_file}"]
+        if not lock:
+            args.append("-lock=false")
         args += [f"-var-file={f}" for f in var_files]
         args += [f"-var={k}={v}" for k, v in (variables or {}).items()]
         args += [f"-target={t}" for t in targets]

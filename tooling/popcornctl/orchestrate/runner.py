@@ -113,6 +113,7 @@ class RunOptions:
     retry_delay: float = DEFAULT_DELAY
     out_dir: Path | None = None
     report_file: Path | None = None
+    lock: bool = True  # False: plans take no state lock (drift's read-only plans never block an apply)
 
     def as_dict(self) -> dict[str, Any]:
         """The report's ``options``."""
@@ -777,6 +778,9 @@ class Runner:
         plan_file = self.run_dir / (f"{slug}.tfplan" if attempt == 1 else f"{slug}.{attempt}.tfplan")
 
         def call() -> TfResult:
+            if not self.opts.lock:  # only then: engines written before `lock` existed keep working
+                return self.engine.plan(ws.workdir, plan_file, var_files=ws.var_files, targets=ws.targets,
+                                        destroy=destroy, env=ws.env, lock=False)
             return self.engine.plan(
                 ws.workdir, plan_file, var_files=ws.var_files, targets=ws.targets, destroy=destroy, env=ws.env
             )
