@@ -112,7 +112,7 @@ variable "workload_az_count" {
   default     = null
 
   validation {
-    condition     = var.workload_az_count == null || try(var.workload_az_count >= 1 && var.workload_az_count <= length(var.azs) && floor(var.workload_az_count) == var.workload_az_count, false)
+    condition     = var.workload_az_count == null ? true : try(var.workload_az_count >= 1 && var.workload_az_count <= length(var.azs) && floor(var.workload_az_count) == var.workload_az_count, false)
     error_message = "workload_az_count must be null or a whole number between 1 and length(azs)."
   }
 }

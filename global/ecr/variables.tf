@@ -70,7 +70,7 @@ variable "repository_prefix" {
   default     = null
 
   validation {
-    condition     = var.repository_prefix == null || can(regex("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", coalesce(var.repository_prefix, "x")))
+    condition     = var.repository_prefix == null ? true : can(regex("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", coalesce(var.repository_prefix, "x")))
     error_message = "repository_prefix must be lowercase ECR path components separated by /."
   }
 }
