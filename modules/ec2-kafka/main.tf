@@ -341,6 +341,13 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = var.tags
 }
 
+# One per broker: raising a broker's generation replaces that broker alone (with the current configuration).
+resource "terraform_data" "generation" {
+  for_each = local.brokers
+
+  input = lookup(var.broker_generations, each.key, 0)
+}
+
 resource "aws_instance" "broker" {
   for_each = local.brokers
 
@@ -355,8 +362,7 @@ resource "aws_instance" "broker" {
   disable_api_termination     = var.enable_termination_protection
   # No key_name: shell access is SSM Session Manager only.
 
-  user_data                   = local.user_data[each.key]
-  user_data_replace_on_change = var.user_data_replace_on_change
+  user_data = local.user_data[each.key]
 
   metadata_options {
     http_endpoint               = "enabled"
@@ -386,8 +392,12 @@ resource "aws_instance" "broker" {
   })
 
   lifecycle {
-    # A new AMI release must not replace every broker at once; roll brokers deliberately with -replace.
-    ignore_changes = [ami]
+    # A broker keeps the AMI, boot configuration (Kafka version, server.properties) and instance type it was
+    # created with: a change to any of them would otherwise replace or stop every broker of the quorum in one apply.
+    # Changes reach a broker when it is replaced, one broker per apply, by raising its broker_generations entry
+    # (brokers_pending_roll lists the brokers still on an older configuration).
+    ignore_changes       = [ami, user_data, instance_type]
+    replace_triggered_by = [terraform_data.generation[each.key]]
 
     precondition {
       condition     = local.ami_id != null
@@ -395,7 +405,9 @@ resource "aws_instance" "broker" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.this]
+  # The boot script ships logs to the group and needs the role's rights on first boot (the instance profile
+  # alone says nothing about its role's policies).
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.this, aws_iam_role_policy.artifact]
 }
 
 resource "aws_ebs_volume" "data" {

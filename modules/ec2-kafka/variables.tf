@@ -87,10 +87,15 @@ variable "enable_termination_protection" {
   default     = false
 }
 
-variable "user_data_replace_on_change" {
-  description = "Replace a broker when its rendered user data (Kafka version or configuration) changes. The data volume survives replacement. Roll brokers one at a time (terraform apply -target / -replace) to keep a quorum."
-  type        = bool
-  default     = true
+variable "broker_generations" {
+  description = "Rolling replacement, one broker per apply: node id -> generation (default 0). Raising one broker's generation replaces that broker with the current AMI, Kafka version, server.properties and instance type; its data volume is reattached. Configuration changes alone never touch running brokers (brokers_pending_roll lists those behind)."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, g in var.broker_generations : can(regex("^[1-9]$", k)) && g >= 0 && floor(g) == g])
+    error_message = "broker_generations keys must be node ids (\"1\" to \"9\") and values whole numbers >= 0."
+  }
 }
 
 ################################################################################

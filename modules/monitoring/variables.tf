@@ -258,6 +258,12 @@ variable "create_kms_key" {
   default     = true
 }
 
+variable "create_events_topic" {
+  description = "Create the unencrypted \"<name>-service-events\" topic (same e-mail subscribers) for AWS services that cannot publish to a KMS-encrypted topic, such as ElastiCache event notifications (events_topic_arn)."
+  type        = bool
+  default     = false
+}
+
 variable "additional_alarm_actions" {
   description = "Further ARNs (e.g. a chat-ops topic) notified on ALARM and OK, besides the module's topic."
   type        = list(string)

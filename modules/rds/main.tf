@@ -293,6 +293,10 @@ resource "aws_db_instance" "this" {
   tags = merge(var.tags, { Name = local.identifier })
 
   lifecycle {
+    # The zone only places a single-AZ instance at creation; a later change (or dropping Multi-AZ) must not
+    # replace the database. Move it deliberately with a Multi-AZ switch instead.
+    ignore_changes = [availability_zone]
+
     precondition {
       condition     = local.windows_apart
       error_message = "backup_window (${var.backup_window}) and maintenance_window (${var.maintenance_window}) must not overlap or touch."

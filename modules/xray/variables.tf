@@ -102,7 +102,7 @@ variable "enable_encryption_config" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key for trace encryption. When null and create_kms_key is true, the module creates one."
+  description = "KMS key the account's traces are encrypted with, when this module does not create it: with enable_encryption_config it becomes the account setting; without, it is the key another stack set (e.g. global/account) and only task_role_policy_json grants it."
   type        = string
   default     = null
 

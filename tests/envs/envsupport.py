@@ -54,6 +54,14 @@ def global_outputs() -> dict[str, dict[str, tuple[Any, Any]]]:
             "certificate_domain_names": (names, ["list", "string"]),
             "validation_record_fqdns": ([f"_0a1b2c.{ZONE_NAME}."], ["tuple", ["string"]]),
         },
+        "global/account/terraform.tfstate": {
+            "xray_kms_key_arn": (f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5c2a9e1d-77b0-4f7e-9a3c-0d1e2f3a4b5c", "string"),
+            "cloudtrail_arn": (f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/goorm-popcorn", "string"),
+            "cloudtrail_bucket_name": (f"goorm-popcorn-cloudtrail-{ACCOUNT}", "string"),
+            "cloudtrail_log_group_name": ("/aws/cloudtrail/goorm-popcorn", "string"),
+            "ebs_encryption_by_default": (True, "bool"),
+            "log_delivery_policy_name": ("goorm-popcorn-log-delivery", "string"),
+        },
         "global/ecr/terraform.tfstate": {
             "repository_urls": (repo_urls, string_map),
             "repository_arns": (repo_arns, string_map),
@@ -127,6 +135,52 @@ def one(plan: Mapping[str, Any], rtype: str, module: str | None = None) -> dict[
     found = values(plan, rtype, module)
     assert len(found) == 1, f"expected one {rtype}, found {len(found)}"
     return found[0]
+
+
+def references(plan: Mapping[str, Any], address: str, attribute: str) -> frozenset[str]:
+    """Configuration addresses (``module.x.aws_y.z``) the expression of ``attribute`` of the resource at ``address``
+    refers to, followed through module variables and outputs (popcornctl's policy reference index)."""
+    from popcornctl.policy.api import Change
+
+    index = _reference_index(plan)
+    rc = next(r for r in plan["resource_changes"] if r["address"] == address)
+    return index.references(Change(rc), attribute)
+
+
+_INDEXES: dict[int, Any] = {}
+
+
+def _reference_index(plan: Mapping[str, Any]) -> Any:
+    from popcornctl.policy.refs import PlanReferences
+
+    if id(plan) not in _INDEXES:
+        _INDEXES[id(plan)] = PlanReferences(plan.get("configuration"))
+    return _INDEXES[id(plan)]
+
+
+def config_address(address: str) -> str:
+    """``module.a["x"].aws_b.c[0]`` -> ``module.a.aws_b.c``."""
+    from popcornctl.policy.addresses import config_address as strip
+
+    return strip(address)
+
+
+def data_after(plan: Mapping[str, Any], address: str) -> dict[str, Any]:
+    """A data source's planned values (read during plan, or the known parts of one read at apply)."""
+    for rc in plan.get("resource_changes", []):
+        if rc.get("mode") == "data" and rc["address"] == address:
+            return dict(rc["change"].get("after") or {})
+    for module in _walk_modules((plan.get("prior_state") or {}).get("values", {}).get("root_module", {})):
+        for res in module.get("resources", []):
+            if res.get("mode") == "data" and res["address"] == address:
+                return dict(res.get("values") or {})
+    raise AssertionError(f"no data source {address} in the plan")
+
+
+def _walk_modules(module: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    yield module
+    for child in module.get("child_modules", []):
+        yield from _walk_modules(child)
 
 
 def variable(plan: Mapping[str, Any], name: str) -> Any:

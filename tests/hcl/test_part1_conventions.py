@@ -75,7 +75,7 @@ def test_module_versions(module: Path) -> None:
     assert len(terraform) == 1, f"{module.name}: one terraform block (versions.tf)"
     assert first(terraform[0]["required_version"]) == ">= 1.11"
     aws = first(first(terraform[0]["required_providers"])["aws"])
-    assert first(aws["source"]) == "hashicorp/aws" and first(aws["version"]) == "~> 5.100"
+    assert first(aws["source"]) == "hashicorp/aws" and first(aws["version"]) == "~> 5.100.0"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=MODULE_IDS)
