@@ -286,7 +286,8 @@ resource "aws_db_instance" "this" {
   performance_insights_retention_period = var.enable_performance_insights ? var.performance_insights_retention_period : null
 
   monitoring_interval = var.enable_enhanced_monitoring ? var.monitoring_interval : 0
-  monitoring_role_arn = local.monitoring_role_arn
+  # Spelled out rather than local.monitoring_role_arn so reviewers and scanners see which role it is.
+  monitoring_role_arn = var.enable_enhanced_monitoring ? (local.create_monitoring_role ? aws_iam_role.monitoring[0].arn : var.monitoring_role_arn) : null
 
   enabled_cloudwatch_logs_exports = var.enabled_cloudwatch_logs_exports
 

@@ -143,8 +143,7 @@ def references(plan: Mapping[str, Any], address: str, attribute: str) -> frozens
     from popcornctl.policy.api import Change
 
     index = _reference_index(plan)
-    rc = next(r for r in plan["resource_changes"] if r["address"] == address)
-    return index.references(Change(rc), attribute)
+    return index.references(Change({"address": address}), attribute)
 
 
 _INDEXES: dict[int, Any] = {}

@@ -179,6 +179,13 @@ EXPECTED: dict[str, list[tuple[str, list[str], list[str]]]] = {
         )
     ],
     "POP-DESTROY-002": [("destructive", ["aws_ebs_volume.kafka_data"], ["aws_ebs_volume.kept"])],
+    "POP-DESTROY-005": [
+        (
+            "destructive",
+            [f'aws_instance.quorum_restarted["{n}"]' for n in "123"],
+            [f'aws_instance.quorum_rolled["{n}"]' for n in "123"],
+        )
+    ],
     "POP-DESTROY-003": [
         (
             "destructive",
