@@ -106,6 +106,26 @@ def seed_sandbox(endpoint: str) -> None:
         )
 
 
+def local_copy(stack: str, dest: Path) -> Path:
+    """A stack's files (links resolved) with absolute module sources and a local backend, for Terraform runs that
+    must not touch the stack's S3 state (`terraform graph`, plans of the global stacks)."""
+    folder = REPO / stack
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in folder.iterdir():
+        if path.suffix in {".tf", ".tfvars"} and path.name not in {"backend.tf", "sandbox.tfvars"}:
+            text = re.sub(r'(source\s*=\s*")(\.{1,2}/[^"]*)(")',
+                          lambda m: m.group(1) + (folder / m.group(2)).resolve().as_posix() + m.group(3),
+                          path.read_text())
+            (dest / path.name).write_text(text)
+    (dest / "backend.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    return dest
+
+
+def outputs(plan: Mapping[str, Any], name: str) -> Any:
+    """A root output as the plan has it (values known after apply are None)."""
+    return (plan.get("output_changes") or {}).get(name, {}).get("after")
+
+
 def keep_artifact(env: str, plan: Mapping[str, Any]) -> Path:
     """Write the plan JSON to artifacts/plans/<env>.json (git-ignored) for humans and CI uploads."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -147,13 +167,56 @@ def references(plan: Mapping[str, Any], address: str, attribute: str) -> frozens
 
 
 _INDEXES: dict[int, Any] = {}
+_ROOTS: dict[int, Path] = {}
+_REF = re.compile(r"\b(?:var|local|module|data|aws_[a-z0-9_]+|terraform_data)\.[A-Za-z0-9_.\-]+")
+
+
+def register_root(plan: Mapping[str, Any], folder: Path) -> None:
+    """The folder a plan was made in, so references through the modules' locals can be read from their HCL."""
+    _ROOTS[id(plan)] = folder
 
 
 def _reference_index(plan: Mapping[str, Any]) -> Any:
+    from popcornctl.hcl import load_dir
     from popcornctl.policy.refs import PlanReferences
 
+    class WithLocals(PlanReferences):
+        """The plan's reference index, also following ``local.*`` through the modules' HCL (the plan JSON does
+        not describe locals)."""
+
+        def __init__(self, configuration: Any, root: Path) -> None:
+            super().__init__(configuration)
+            self.root = root
+            self._locals: dict[tuple[str, ...], dict[str, str]] = {}
+
+        def _folder(self, path: tuple[str, ...]) -> Path:
+            folder = self.root
+            for depth in range(len(path)):
+                call = (self.modules.get(path[:depth], {}).get("module_calls") or {}).get(path[depth]) or {}
+                folder = (folder / str(call.get("source", ""))).resolve()
+            return folder
+
+        def _local_refs(self, path: tuple[str, ...], name: str) -> list[str]:
+            if path not in self._locals:
+                found: dict[str, str] = {}
+                for hcl_file in load_dir(self._folder(path)):
+                    for entry in hcl_file.body.get("locals", []):
+                        found.update({k: json.dumps(v) for k, v in entry.items() if not k.startswith("__")})
+                self._locals[path] = found
+            return _REF.findall(self._locals[path].get(name, ""))
+
+        def _resolve_uncached(self, path: tuple[str, ...], ref: str, depth: int) -> frozenset[str]:
+            parts = ref.split(".")
+            if parts[0] != "local" or len(parts) < 2:
+                return super()._resolve_uncached(path, ref, depth)
+            found: set[str] = set()
+            for inner in self._local_refs(path, parts[1]):
+                found |= self._resolve(path, inner, depth + 1)
+            return frozenset(found)
+
     if id(plan) not in _INDEXES:
-        _INDEXES[id(plan)] = PlanReferences(plan.get("configuration"))
+        root = _ROOTS.get(id(plan), REPO / "envs" / "dev")
+        _INDEXES[id(plan)] = WithLocals(plan.get("configuration"), root)
     return _INDEXES[id(plan)]
 
 

@@ -8,13 +8,11 @@ target group before the listener rule, a task definition using roles before thei
 
 from __future__ import annotations
 
-import re
 import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
-from envsupport import ENVS, by_type, config_address
+from envsupport import ENVS, by_type, config_address, local_copy
 from graphrules import (
     Graph,
     bucket_policy_first,
@@ -30,21 +28,6 @@ from tfhelpers import REPO, Tf
 
 STACKS = ["bootstrap", *sorted(p.relative_to(REPO).as_posix() for p in REPO.glob("global/*") if p.is_dir()),
           *(f"envs/{e}" for e in ENVS)]
-
-
-def local_copy(stack: str, dest: Path) -> Path:
-    """The stack's files (links resolved) with absolute module sources and a local backend: `terraform graph`
-    needs an initialised backend, never the state."""
-    folder = REPO / stack
-    dest.mkdir(parents=True, exist_ok=True)
-    for path in folder.iterdir():
-        if path.suffix in {".tf", ".tfvars"} and path.name != "backend.tf":
-            text = path.read_text()
-            text = re.sub(r'(source\s*=\s*")(\.{1,2}/[^"]*)(")',
-                          lambda m: m.group(1) + (folder / m.group(2)).resolve().as_posix() + m.group(3), text)
-            (dest / path.name).write_text(text)
-    (dest / "backend.tf").write_text('terraform {\n  backend "local" {}\n}\n')
-    return dest
 
 
 _GRAPHS: dict[str, Graph] = {}

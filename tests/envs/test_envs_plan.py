@@ -251,7 +251,7 @@ def test_alarms_notify_the_environment_topic(env_plan: tuple[str, Plan]) -> None
 def test_elasticache_events_go_to_a_topic_it_can_publish_to(env_plan: tuple[str, Plan]) -> None:
     """ElastiCache cannot publish to a KMS-encrypted topic (it marks it inactive): its notifications go to the
     unencrypted service-events topic, subscribed by the same addresses, whose policy uses AWS:SourceOwner."""
-    env, plan = env_plan
+    _, plan = env_plan
     caches = by_type(plan, "aws_elasticache_replication_group")
     assert caches, "both profiles run the cache"
     topics = {t["address"]: t for t in by_type(plan, "aws_sns_topic")}
