@@ -245,6 +245,29 @@ def _walk_modules(module: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
         yield from _walk_modules(child)
 
 
+def declared_block(plan: Mapping[str, Any], address: str) -> dict[str, Any]:
+    """The HCL block (parsed) that declares a planned resource, read from its module's folder: for what the plan
+    JSON leaves out, such as ``lifecycle``."""
+    from popcornctl.hcl import load_dir
+    from popcornctl.policy.addresses import parse_address
+
+    parsed = parse_address(address)
+    assert parsed is not None, address
+    index = _reference_index(plan)
+    folder = index._folder(parsed.module_path)
+    for hcl_file in load_dir(folder):
+        for entry in hcl_file.body.get("resource", []):
+            body = entry.get(parsed.type, {}).get(parsed.name)
+            if body is not None:
+                return dict(body)
+    raise AssertionError(f"no resource {parsed.local} in {folder}")
+
+
+def references_of_local(plan: Mapping[str, Any], name: str) -> frozenset[str]:
+    """Resources a root module local refers to (followed through locals, variables and outputs)."""
+    return _reference_index(plan)._resolve((), f"local.{name}", 0)
+
+
 def variable(plan: Mapping[str, Any], name: str) -> Any:
     """The value of a root variable as the plan used it."""
     return plan["variables"][name]["value"]
