@@ -31,7 +31,6 @@ from envsupport import (
     references_of_local,
     register_root,
 )
-
 from hcl_lifecycle import ignored, replace_triggers
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]
