@@ -106,12 +106,10 @@ def _aws_constraints(folder: Path) -> list[str]:
 
 @pytest.mark.terraform
 @pytest.mark.parametrize("folder", DIRS, ids=IDS)
-def test_provider_constraint_is_what_the_tests_run(folder: Path) -> None:
-    from conftest import PROVIDER_MIRROR
-
-    assert PROVIDER_MIRROR is not None
-    tested = sorted(p.name for p in (PROVIDER_MIRROR / MIRROR_PROVIDER).iterdir() if re.fullmatch(r"[0-9.]+", p.name))
-    assert tested, f"no hashicorp/aws release in {PROVIDER_MIRROR}"
+def test_provider_constraint_is_what_the_tests_run(tf_session: Tf, folder: Path) -> None:
+    mirror = tf_session.mirror
+    tested = sorted(p.name for p in (mirror / MIRROR_PROVIDER).iterdir() if re.fullmatch(r"[0-9.]+", p.name))
+    assert tested, f"no hashicorp/aws release in {mirror}"
     (constraint,) = _aws_constraints(folder)
     assert all(admits(constraint, v) for v in tested), f"{constraint} refuses the tested provider {tested}"
     newest = _version(max(tested, key=_version))
