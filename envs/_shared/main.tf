@@ -45,12 +45,13 @@ data "terraform_remote_state" "account" {
 }
 
 locals {
-  zone_id          = data.terraform_remote_state.route53_acm.outputs.zone_id
-  zone_name        = data.terraform_remote_state.route53_acm.outputs.zone_name
-  certificate_arn  = data.terraform_remote_state.route53_acm.outputs.certificate_arn
-  repository_urls  = data.terraform_remote_state.ecr.outputs.repository_urls
-  repository_arns  = data.terraform_remote_state.ecr.outputs.repository_arns
-  xray_kms_key_arn = data.terraform_remote_state.account.outputs.xray_kms_key_arn
+  zone_id         = data.terraform_remote_state.route53_acm.outputs.zone_id
+  zone_name       = data.terraform_remote_state.route53_acm.outputs.zone_name
+  certificate_arn = data.terraform_remote_state.route53_acm.outputs.certificate_arn
+  repository_urls = data.terraform_remote_state.ecr.outputs.repository_urls
+  repository_arns = data.terraform_remote_state.ecr.outputs.repository_arns
+  # Terraform leaves null outputs out of a state: without trace encryption the output is absent, not null.
+  xray_kms_key_arn = try(data.terraform_remote_state.account.outputs.xray_kms_key_arn, null)
 
   # Public names: "<label>.<zone>", or the zone itself for "".
   hostnames = { for k, label in var.dns_record_labels : k => label == "" ? local.zone_name : "${label}.${local.zone_name}" }
