@@ -71,6 +71,9 @@ def test_popcornctl_plans_dev_end_to_end_with_the_floor_binary(floor_binary: str
     results = {s["stack"]: s["result"] for s in report["stacks"]}
     assert results["envs/dev"] == "planned", results
     assert set(results) == {"bootstrap", "global/account", "global/ecr", "global/route53-acm", "envs/dev"}
+    # What `up` applied with the same binary plans no change: bootstrap and every global stack are up to date.
+    assert {s: r for s, r in results.items() if s != "envs/dev"} == dict.fromkeys(set(results) - {"envs/dev"},
+                                                                                  "up_to_date"), results
     plans = [json.loads(p.read_text()) for p in out.glob("*.json") if p.name != "combined.json"]
     dev = [p for p in plans if (p.get("variables") or {}).get("environment", {}).get("value") == "dev"]
     assert dev and dev[0]["terraform_version"].startswith(declared_floor() + ".")
