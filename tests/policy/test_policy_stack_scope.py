@@ -35,7 +35,7 @@ def _local_copy(stack: str, dest: Path) -> Path:
     folder = REPO / stack
     dest.mkdir(parents=True, exist_ok=True)
     for path in folder.iterdir():
-        if path.suffix in {".tf", ".tfvars"} and path.name not in {"backend.tf", "sandbox.tfvars"}:
+        if path.suffix in {".tf", ".tfvars"} and path.name != "backend.tf":
             text = re.sub(r'(source\s*=\s*")(\.{1,2}/[^"]*)(")',
                           lambda m: m.group(1) + (folder / m.group(2)).resolve().as_posix() + m.group(3),
                           path.read_text())
@@ -44,30 +44,40 @@ def _local_copy(stack: str, dest: Path) -> Path:
     return dest
 
 
-_PLANS: dict[str, dict[str, Any]] = {}
+_PLANS: dict[tuple[str, str], dict[str, Any]] = {}
+SANDBOX_WAIVERS = REPO / "policies" / "sandbox-waivers.toml"
 
 
 @pytest.fixture
 def shared_plan(tf: Tf, sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The real plan of a shared stack with its committed defaults (what a real `up` plans), made on the sandbox."""
+    """The real plan of a shared stack, with its committed defaults (what a real `up` plans) or with its sandbox
+    profile as well (what `up --sandbox` plans), made on the sandbox."""
 
-    def get(stack: str) -> dict[str, Any]:
-        if stack not in _PLANS:
+    def get(stack: str, profile: str = "real") -> dict[str, Any]:
+        if (stack, profile) not in _PLANS:
             work = _local_copy(stack, tmp_path_factory.mktemp(stack.replace("/", "-")))
-            _PLANS[stack] = tf.plan_json(work, sandbox=sandbox, backend=True)
-        return _PLANS[stack]
+            var_files = (work / "sandbox.tfvars",) if profile == "sandbox" and (work / "sandbox.tfvars").is_file() else ()
+            _PLANS[(stack, profile)] = tf.plan_json(work, sandbox=sandbox, backend=True, var_files=var_files)
+        return _PLANS[(stack, profile)]
 
     return get
 
 
+@pytest.mark.parametrize("profile", ["real", "sandbox"])
 @pytest.mark.parametrize("env", ["dev", "prod"])
 @pytest.mark.parametrize("stack", SHARED)
-def test_shared_stacks_have_no_finding_in_any_environments_run(shared_plan: Any, stack: str, env: str) -> None:
-    plan = shared_plan(stack)
-    report = evaluate_plan(copy.deepcopy(plan), root=REPO / stack, env=env, run_checkov=False)
+def test_shared_stacks_have_no_finding_in_any_environments_run(
+    shared_plan: Any, stack: str, env: str, profile: str
+) -> None:
+    """As `up <env>` and `up <env> --sandbox` gate them (the sandbox run adds policies/sandbox-waivers.toml)."""
+    plan = shared_plan(stack, profile)
+    extra = (SANDBOX_WAIVERS,) if profile == "sandbox" else ()
+    report = evaluate_plan(copy.deepcopy(plan), root=REPO / stack, env=env, run_checkov=False, extra_waivers=extra)
     assert [i.environment for i in report.inputs] == ["global"], "judged by the stack's own scope"
-    findings = [f"{f.id} {f.address}: {f.message}" for f in report.findings]
+    findings = [f"{f.id} {f.address}: {f.status} {f.message}" for f in report.findings if f.status != "waived"]
     assert not findings, "\n".join(findings)
+    waived = [f.waiver or {} for f in report.findings if f.status == "waived"]
+    assert all(w.get("reason") and w.get("expires") for w in waived), waived
     tagged = [r for r in report.results if r.id == "POP-TAG-001"]
     assert not tagged, "every taggable resource carries the four tags"
 
