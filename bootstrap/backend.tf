@@ -2,7 +2,7 @@
 # `popcornctl up` handles that: it applies bootstrap once with a generated, git-ignored local-backend override,
 # then runs `terraform init -migrate-state -force-copy` to move the state into the bucket (README: "First run").
 # After that this file is used like every other stack's. The bucket and table names must equal the defaults of
-# var.state_bucket_name / var.lock_table_name and popcorn.toml's [backend]; tests/hcl/test_part1_conventions.py
+# var.state_bucket_name / var.lock_table_name and popcorn.toml's [backend]; tests/hcl/test_conventions.py
 # and tests/foundation/test_graph.py check it.
 terraform {
   backend "s3" {

@@ -76,7 +76,7 @@ variable "kms_key_alias" {
   default     = null
 
   validation {
-    condition     = var.kms_key_alias == null || can(regex("^alias/[a-zA-Z0-9/_-]+$", var.kms_key_alias)) && !startswith(coalesce(var.kms_key_alias, "x"), "alias/aws/")
+    condition     = var.kms_key_alias == null ? true : (can(regex("^alias/[a-zA-Z0-9/_-]+$", var.kms_key_alias)) && !startswith(coalesce(var.kms_key_alias, "x"), "alias/aws/"))
     error_message = "kms_key_alias must look like alias/<name> and must not use the reserved alias/aws/ prefix."
   }
 }

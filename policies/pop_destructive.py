@@ -120,3 +120,58 @@ def ecr_destroyed(change: Change, context: Context) -> Findings:
     if change.destroys:
         forced = " with force_delete (its images are deleted too)" if change.before_get("force_delete") is True else ""
         yield fail(f"aws_ecr_repository {_what(change)}{forced}")
+
+
+# Updates AWS applies to an instance only while it is stopped (the provider stops and starts it).
+_STOPPING_ATTRIBUTES = ("instance_type", "user_data", "user_data_base64", "ebs_optimized", "cpu_options")
+
+
+def _quorum(change: Change) -> str | None:
+    """The quorum an instance belongs to (instances of one resource block tagged as KRaft controllers), or None."""
+    tags = change.before_get("tags_all") if change.destroys else change.tags()
+    role = tags.get("KafkaRole") if isinstance(tags, dict) else None
+    if not isinstance(role, str) or "controller" not in role:
+        return None
+    return change.config_address
+
+
+def _disrupts(change: Change) -> str | None:
+    """Why applying the change stops this instance (replacement or a stop-start update), or None."""
+    if change.is_replace:
+        return _what(change)
+    if change.is_update:
+        stopped = [a for a in _STOPPING_ATTRIBUTES if change.before_get(a) != change.get(a)]
+        if stopped:
+            return f"updated in place with a stop and start ({', '.join(stopped)} changes)"
+    return None
+
+
+@policy(
+    id="POP-DESTROY-005",
+    title="One apply replaces or restarts at most one member of a quorum (Kafka brokers)",
+    severity="high",
+    resource_types=("aws_instance",),
+    needs_plan=True,
+    rationale="Every Kafka node is also a KRaft controller: replacing or restarting two of three at once loses the "
+    "controller majority and the partitions' in-sync replicas, so producers and consumers stop. A version, "
+    "setting or instance type change must roll one broker per apply.",
+    remediation="Roll one broker per apply: raise one entry of the ec2-kafka module's broker_generations "
+    "(kafka.broker_generations in envs/*), wait until no partition is under-replicated, then the next.",
+)
+def quorum_rolled_one_at_a_time(change: Change, context: Context) -> Findings:
+    quorum = _quorum(change)
+    if quorum is None or _disrupts(change) is None:
+        return
+
+    def disrupted() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for other in context.of_type("aws_instance"):
+            group = _quorum(other)
+            if group is not None and _disrupts(other) is not None:
+                found.setdefault(group, []).append(other.address)
+        return found
+
+    members = context.once("POP-DESTROY-005", disrupted).get(quorum, [])
+    if len(members) > 1:
+        others = ", ".join(m for m in members if m != change.address)
+        yield fail(f"{_disrupts(change)}, in the same apply as {others}")

@@ -133,16 +133,27 @@ def s3_public_access_block(change: Change, context: Context) -> Findings:
             yield fail(f"{flag} is not true", attribute=flag)
 
 
+# Publishers AWS documents as unable to use an encrypted topic: (resource type, attribute naming the topic).
+# ElastiCache marks an encrypted notification topic "inactive" and drops its events.
+_PLAINTEXT_PUBLISHERS = (
+    ("aws_elasticache_replication_group", "notification_topic_arn"),
+    ("aws_elasticache_cluster", "notification_topic_arn"),
+)
+
+
 @policy(
     id="POP-SNS-001",
-    title="SNS topics are encrypted with KMS",
+    title="SNS topics are encrypted with KMS (except a topic an unencrypted-only publisher such as ElastiCache needs)",
     severity="medium",
     resource_types=("aws_sns_topic",),
     rationale="Alarm notifications carry resource names, endpoints and error text; server-side encryption "
-    "keeps them encrypted while stored in the topic.",
+    "keeps them encrypted while stored in the topic. ElastiCache cannot publish to an encrypted topic, so the "
+    "topic its event notifications go to is exempt.",
     remediation="Set kms_master_key_id (alias/aws/sns or a customer-managed key that allows CloudWatch).",
 )
 def sns_encrypted(change: Change, context: Context) -> Findings:
+    if any(context.referrers(change, rtype, attribute) for rtype, attribute in _PLAINTEXT_PUBLISHERS):
+        return
     value = change.get("kms_master_key_id")
     if value is UNKNOWN:
         if context.configured(change, "kms_master_key_id") is False:

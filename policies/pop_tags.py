@@ -14,7 +14,9 @@ REQUIRED_TAGS = ("Project", "Environment", "ManagedBy", "Owner")
     resource_types=("*",),
     needs_plan=True,  # tags_all (default tags merged in) is computed by the provider at plan time
     rationale="Cost allocation, the monitoring dashboards' filters and 'who owns this?' at 3 a.m. all read "
-    "these tags; provider default_tags set them once for a whole stack.",
+    "these tags; provider default_tags set them once for a whole stack. A stack every environment shares "
+    "(bootstrap, global/*) is tagged with its own scope (Environment = global), not with the environment "
+    "whose run applies it.",
     remediation="Set them in the provider's default_tags { tags = { Project, Environment, ManagedBy, Owner } }.",
 )
 def required_tags(change: Change, context: Context) -> Findings:
@@ -29,6 +31,8 @@ def required_tags(change: Change, context: Context) -> Findings:
     if missing:
         yield fail(f"missing tag{'s' if len(missing) > 1 else ''} {', '.join(missing)}", attribute="tags_all")
         return
+    # context.environment is the plan's environment for an environment's stack, and the stack's own scope (its
+    # `environment` variable, e.g. "global") for a shared stack, whatever environment the run is for.
     env_tag = tags.get("Environment")
     if (
         context.environment
@@ -37,6 +41,7 @@ def required_tags(change: Change, context: Context) -> Findings:
         not in (context.environment, {"prod": "production", "dev": "development"}.get(context.environment, ""))
     ):
         yield fail(
-            f"Environment tag {env_tag!r} does not match the plan's environment {context.environment!r}",
+            f"Environment tag {env_tag!r} does not match the plan's environment {context.environment!r}"
+            + (" (a shared stack: its own scope)" if context.scope == "shared" else ""),
             attribute="tags_all.Environment",
         )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
+import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,8 @@ from popcornctl.target import Target
 REPO = Path(__file__).resolve().parents[1]
 REGION = "ap-northeast-2"
 TERRAFORM_ROOT_PATTERNS = ("bootstrap", "global/*", "envs/*", "modules/*", "modules/*/examples/*")
+# Where the lowest Terraform the stacks declare is looked for (POPCORN_FLOOR_TERRAFORM overrides).
+FLOOR_TERRAFORM_CANDIDATES = ("/usr/local/bin/terraform", "terraform")
 
 
 def terraform_dirs(root: Path = REPO) -> list[Path]:
@@ -24,6 +29,46 @@ def terraform_dirs(root: Path = REPO) -> list[Path]:
     for pattern in TERRAFORM_ROOT_PATTERNS:
         found.extend(d for d in sorted(root.glob(pattern)) if d.is_dir() and any(d.glob("*.tf")))
     return found
+
+
+def declared_floor(root: Path = REPO) -> str:
+    """The lowest Terraform every stack, module and example declares (``">= 1.11"`` -> ``"1.11"``)."""
+    floors = set()
+    for folder in terraform_dirs(root):
+        text = "\n".join(p.read_text() for p in sorted(folder.glob("*.tf")))
+        found = re.findall(r'required_version\s*=\s*">=\s*([0-9]+\.[0-9]+)(?:\.[0-9]+)?"', text)
+        floors.update(found)
+    if len(floors) != 1:
+        raise AssertionError(f"the folders declare different Terraform floors: {sorted(floors)}")
+    return floors.pop()
+
+
+def floor_terraform(root: Path = REPO) -> tuple[str | None, str]:
+    """(path, why) of a system ``terraform`` binary whose version is the declared floor; path None with the reason
+    when there is none (absent, or another version)."""
+    floor = declared_floor(root)
+    wanted = os.environ.get("POPCORN_FLOOR_TERRAFORM")
+    seen = []
+    for candidate in ([wanted] if wanted else FLOOR_TERRAFORM_CANDIDATES):
+        path = candidate if Path(candidate).is_file() else None
+        if path is None:
+            from shutil import which
+
+            path = which(candidate)
+        if not path:
+            seen.append(f"{candidate}: absent")
+            continue
+        try:
+            out = subprocess.run([path, "version", "-json"], capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, "CHECKPOINT_DISABLE": "1"}, check=False).stdout
+            version = str(json.loads(out)["terraform_version"])
+        except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as exc:
+            seen.append(f"{path}: cannot tell its version ({exc})")
+            continue
+        if version == floor or version.startswith(floor + "."):
+            return path, f"{path} is Terraform {version}, the declared floor >= {floor}"
+        seen.append(f"{path}: Terraform {version}, not {floor}.x")
+    return None, f"no Terraform {floor}.x binary (the declared floor) to test with: {'; '.join(seen)}"
 
 
 def resources(plan: Mapping[str, Any], type: str | None = None) -> list[dict[str, Any]]:
@@ -51,11 +96,13 @@ def resources(plan: Mapping[str, Any], type: str | None = None) -> list[dict[str
 
 @dataclass
 class Tf:
-    """Runs Terraform through popcornctl's engine with the provider mirror and isolated data dirs."""
+    """Runs Terraform through popcornctl's engine (embedded, or ``terraform`` a system binary) with the provider
+    mirror and isolated data dirs."""
 
     mirror: Path
     state_dir: Path
     data_root: Path
+    terraform: str | None = None  # a system binary instead of the embedded engine
     # `terraform init` writes .terraform.lock.hcl into the folder it runs in (the tree): the ones it created,
     # removed when the test session ends (see tests/conftest.py), so no test leaves a file behind.
     created_lock_files: ClassVar[set[Path]] = set()
@@ -70,7 +117,7 @@ class Tf:
     def engine(self, sandbox: Any = None) -> ProcessEngine:
         target = Target(REGION, sandbox.endpoint if sandbox is not None else None)
         base = target.env() if sandbox is not None else dict(os.environ)
-        settings = Settings(state_dir=self.state_dir, provider_mirror=self.mirror)
+        settings = Settings(state_dir=self.state_dir, provider_mirror=self.mirror, terraform=self.terraform)
         return make_engine(settings, base)
 
     def data_dir(self, workdir: Path, tag: str = "") -> Path:

@@ -9,8 +9,8 @@
 data "aws_region" "current" {}
 
 ################################################################################
-# Global stacks (global/route53-acm, global/ecr) through their state. popcornctl infers the stack order from the
-# keys below, so they stay literal "<stack path>/terraform.tfstate".
+# Global stacks (global/route53-acm, global/ecr, global/account) through their state. popcornctl infers the stack
+# order from the keys below, so they stay literal "<stack path>/terraform.tfstate".
 ################################################################################
 
 data "terraform_remote_state" "route53_acm" {
@@ -33,12 +33,25 @@ data "terraform_remote_state" "ecr" {
   }
 }
 
+# Account- and region-wide settings (X-Ray trace key, CloudTrail, log delivery policy): owned by global/account.
+data "terraform_remote_state" "account" {
+  backend = "s3"
+
+  config = {
+    bucket = "goorm-popcorn-tfstate"
+    key    = "global/account/terraform.tfstate"
+    region = "ap-northeast-2"
+  }
+}
+
 locals {
   zone_id         = data.terraform_remote_state.route53_acm.outputs.zone_id
   zone_name       = data.terraform_remote_state.route53_acm.outputs.zone_name
   certificate_arn = data.terraform_remote_state.route53_acm.outputs.certificate_arn
   repository_urls = data.terraform_remote_state.ecr.outputs.repository_urls
   repository_arns = data.terraform_remote_state.ecr.outputs.repository_arns
+  # Terraform leaves null outputs out of a state: without trace encryption the output is absent, not null.
+  xray_kms_key_arn = try(data.terraform_remote_state.account.outputs.xray_kms_key_arn, null)
 
   # Public names: "<label>.<zone>", or the zone itself for "".
   hostnames = { for k, label in var.dns_record_labels : k => label == "" ? local.zone_name : "${label}.${local.zone_name}" }
@@ -75,10 +88,22 @@ locals {
     SERVER_PORT            = tostring(local.app_port)
     TZ                     = "Asia/Seoul"
     POPCORN_ENVIRONMENT    = var.environment
+    AWS_REGION             = var.region
   }
 
+  # Every service that uses the database connects as its own PostgreSQL user with IAM database authentication:
+  # the AWS JDBC wrapper's iam plugin signs a 15-minute token with the task role for each new connection, so there
+  # is no password to inject at task start and nothing a secret rotation can invalidate under a running task. The
+  # RDS-managed master secret (rotated by RDS) stays with administrators. The users are created once in PostgreSQL
+  # (CREATE USER ... ; GRANT rds_iam TO ...): docs/AWS_NOTES.md, "Database credentials".
+  db_users = { for k in local.internal_services : k => "svc_${replace(k, "-", "_")}" }
+
   datasource_environment = {
-    SPRING_DATASOURCE_URL = "jdbc:postgresql://${module.rds.address}:${module.rds.port}/${module.rds.db_name}?sslmode=require"
+    for k, user in local.db_users : k => {
+      SPRING_DATASOURCE_URL               = "jdbc:aws-wrapper:postgresql://${module.rds.address}:${module.rds.port}/${module.rds.db_name}?wrapperPlugins=iam&sslmode=require"
+      SPRING_DATASOURCE_DRIVER_CLASS_NAME = "software.amazon.jdbc.Driver"
+      SPRING_DATASOURCE_USERNAME          = user
+    }
   }
 
   cache_environment = var.enable_elasticache ? {
@@ -96,17 +121,13 @@ locals {
     for k in local.internal_services : "POPCORN_ROUTES_${upper(replace(k, "-", "_"))}_URI" => "http://${k}.${local.namespace_name}:${local.app_port}"
   }
 
-  # Secrets are injected by ECS from Secrets Manager (never plain values): the RDS-managed master secret and the
-  # Valkey AUTH token. Only the task execution role may read them (iam module, secret_arns).
-  rds_secret = module.rds.master_user_secret_arn
-  datasource_secrets = local.rds_secret == null ? {} : {
-    SPRING_DATASOURCE_USERNAME = "${local.rds_secret}:username::"
-    SPRING_DATASOURCE_PASSWORD = "${local.rds_secret}:password::"
-  }
+  # Secrets are injected by ECS from Secrets Manager (never plain values): the Valkey AUTH token (rotated with
+  # auth_token_update_strategy ROTATE, so the token running tasks hold stays valid). Only the task execution role may
+  # read it (iam module, secret_arns).
   cache_secrets = var.enable_elasticache ? { SPRING_DATA_REDIS_PASSWORD = module.elasticache.auth_secret_arn } : {}
 
   service_environment = merge(
-    { for k in local.internal_services : k => merge(local.common_environment, local.datasource_environment, local.cache_environment, local.kafka_environment) },
+    { for k in local.internal_services : k => merge(local.common_environment, local.datasource_environment[k], local.cache_environment, local.kafka_environment) },
     {
       api-gateway   = merge(local.common_environment, local.cache_environment, local.route_environment)
       payment-front = { TZ = "Asia/Seoul", POPCORN_ENVIRONMENT = var.environment, API_BASE_URL = "https://${local.hostnames.api}" }
@@ -114,38 +135,49 @@ locals {
   )
 
   service_secrets = merge(
-    { for k in local.internal_services : k => merge(local.datasource_secrets, local.cache_secrets) },
+    { for k in local.internal_services : k => local.cache_secrets },
     { api-gateway = local.cache_secrets, payment-front = {} },
   )
 
+  # A container health check for every service (the Spring Boot actuator, or the front end's page): ECS replaces a
+  # task that stops answering, and reports it unhealthy to Cloud Map, which stops answering with its address. The
+  # images need a shell and curl or wget.
+  container_health_checks = {
+    for k in local.service_keys : k => {
+      command = [
+        "CMD-SHELL",
+        "curl -fsS -o /dev/null http://localhost:${local.app_port}${try(local.routing[k].health_check_path, "/actuator/health")} || wget -q -O /dev/null http://localhost:${local.app_port}${try(local.routing[k].health_check_path, "/actuator/health")} || exit 1",
+      ]
+      interval     = 30
+      timeout      = 5
+      retries      = 3
+      start_period = k == "payment-front" ? 15 : 120 # JVM warm-up
+    }
+  }
+
   ecs_services = {
     for k in local.service_keys : k => {
-      image             = local.image[k]
-      cpu               = local.sizing[k].cpu
-      memory            = local.sizing[k].memory
-      container_port    = local.app_port
-      desired_count     = local.sizing[k].desired_count
-      min_count         = local.sizing[k].min_count
-      max_count         = local.sizing[k].max_count
-      environment       = local.service_environment[k]
-      secrets           = local.service_secrets[k]
-      health_check_path = try(local.routing[k].health_check_path, "/actuator/health")
-      load_balanced     = contains(keys(local.routing), k)
-      host_headers      = try(local.routing[k].host_headers, [])
-      priority          = try(local.routing[k].priority, null)
+      image                  = local.image[k]
+      cpu                    = local.sizing[k].cpu
+      memory                 = local.sizing[k].memory
+      container_port         = local.app_port
+      desired_count          = local.sizing[k].desired_count
+      min_count              = local.sizing[k].min_count
+      max_count              = local.sizing[k].max_count
+      environment            = local.service_environment[k]
+      secrets                = local.service_secrets[k]
+      health_check_path      = try(local.routing[k].health_check_path, "/actuator/health")
+      container_health_check = local.container_health_checks[k]
+      load_balanced          = contains(keys(local.routing), k)
+      host_headers           = try(local.routing[k].host_headers, [])
+      priority               = try(local.routing[k].priority, null)
       # Spring services start slowly (JVM warm-up); the front end serves static files.
       health_check_grace_period_seconds = k == "payment-front" ? 30 : 120
     }
   }
 
-  secret_arns = concat(
-    local.rds_secret == null ? [] : [local.rds_secret],
-    var.enable_elasticache ? [module.elasticache.auth_secret_arn] : [],
-  )
-  secret_kms_key_arns = concat(
-    [module.rds.kms_key_arn],
-    var.enable_elasticache ? [module.elasticache.kms_key_arn] : [],
-  )
+  secret_arns         = var.enable_elasticache ? [module.elasticache.auth_secret_arn] : []
+  secret_kms_key_arns = var.enable_elasticache ? [module.elasticache.kms_key_arn] : []
 }
 
 ################################################################################
@@ -190,16 +222,34 @@ module "security_groups" {
 # Identity
 ################################################################################
 
-# What every task role gets on top of ECS Exec: X-Ray (daemon sidecar; the trace key when encryption is on) and
-# kms:Decrypt on the ECS key, which encrypts ECS Exec sessions.
+# What every task role gets: ECS Exec with this cluster's session key and audit log group (the ecs module's
+# policy) and X-Ray (daemon sidecar; the account's trace key when global/account encrypts traces).
 data "aws_iam_policy_document" "task_common" {
-  source_policy_documents = var.enable_xray_tracing ? [module.xray.task_role_policy_json] : []
+  source_policy_documents = concat(
+    [module.ecs.exec_task_role_policy_json],
+    var.enable_xray_tracing ? [module.xray.task_role_policy_json] : [],
+  )
+}
+
+# The database services' own PostgreSQL users, one each (IAM database authentication).
+data "aws_iam_policy_document" "db_connect" {
+  for_each = local.db_users
 
   statement {
-    sid       = "EcsExecSessionKey"
-    actions   = ["kms:Decrypt"]
-    resources = [module.ecs.kms_key_arn]
+    sid       = "ConnectAsOwnDatabaseUser"
+    actions   = ["rds-db:connect"]
+    resources = ["${module.rds.iam_auth_user_arn_prefix}/${each.value}"]
   }
+}
+
+# Each task role's policy (keyed by service, so the iam module knows at plan time which roles get one).
+data "aws_iam_policy_document" "task_role" {
+  for_each = toset(local.service_keys)
+
+  source_policy_documents = concat(
+    [data.aws_iam_policy_document.task_common.json],
+    contains(keys(local.db_users), each.key) ? [data.aws_iam_policy_document.db_connect[each.key].json] : [],
+  )
 }
 
 module "iam" {
@@ -212,9 +262,9 @@ module "iam" {
   secret_arns         = local.secret_arns
   kms_key_arns        = local.secret_kms_key_arns
 
-  enable_ecs_exec                  = true
-  enable_xray                      = false # the X-Ray statements come from the xray module (task_common)
-  additional_task_role_policy_json = data.aws_iam_policy_document.task_common.json
+  enable_ecs_exec        = false # ECS Exec and X-Ray statements come from the ecs and xray modules (task_common)
+  enable_xray            = false
+  task_role_policy_jsons = { for k, d in data.aws_iam_policy_document.task_role : k => d.json }
 
   create_kafka_role          = true
   create_rds_monitoring_role = var.enable_rds_enhanced_monitoring
@@ -293,9 +343,13 @@ module "xray" {
   name     = var.name
   services = { for k in local.service_keys : k => {} }
 
-  enable_sampling_rules    = var.enable_xray_sampling_rules
-  enable_groups            = var.enable_xray_groups
-  enable_encryption_config = var.enable_xray_encryption_config
+  enable_sampling_rules = var.enable_xray_sampling_rules
+  enable_groups         = var.enable_xray_groups
+
+  # Trace encryption is an account setting owned by global/account; the task role policy grants its key.
+  enable_encryption_config = false
+  create_kms_key           = false
+  kms_key_arn              = local.xray_kms_key_arn
 
   tags = var.tags
 }
@@ -380,7 +434,7 @@ module "elasticache" {
   snapshot_retention_limit = var.cache.snapshot_retention_limit
   final_snapshot           = !var.disposable
   apply_immediately        = var.disposable
-  notification_topic_arn   = module.monitoring.sns_topic_arn
+  notification_topic_arn   = module.monitoring.events_topic_arn # ElastiCache cannot publish to the encrypted alerts topic
 
   log_retention_days = var.log_retention_days
 
@@ -398,6 +452,7 @@ module "kafka" {
 
   instance_type              = var.kafka.instance_type
   kafka_version              = var.kafka.kafka_version
+  broker_generations         = var.kafka.broker_generations
   create_instance_profile    = false # the iam module's profile
   iam_instance_profile_name  = module.iam.kafka_instance_profile_name
   enable_detailed_monitoring = var.enable_kafka_detailed_monitoring
@@ -423,6 +478,7 @@ module "monitoring" {
   name                  = var.name
   region                = var.region
   alert_email_addresses = var.alert_email_addresses
+  create_events_topic   = var.enable_elasticache
 
   # 기존 리소스 연결 (the seed's inputs)
   alb_arn_suffix         = module.alb.alb_arn_suffix
@@ -455,7 +511,7 @@ module "monitoring" {
 }
 
 ################################################################################
-# Logs key: flow logs, WAF logs and CloudTrail (the modules' own keys cover their log groups)
+# Logs key: flow logs and WAF logs (the modules' own keys cover their log groups)
 ################################################################################
 
 data "aws_caller_identity" "current" {}
@@ -493,56 +549,13 @@ data "aws_iam_policy_document" "logs_key" {
       values = [
         "arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/vpc/${var.name}/*",
         "arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:aws-waf-logs-${var.name}",
-        "arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/cloudtrail/${var.name}",
       ]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.enable_cloudtrail ? [1] : []
-
-    content {
-      sid       = "CloudTrailEncryptsLogFiles"
-      actions   = ["kms:GenerateDataKey*"]
-      resources = ["*"]
-
-      principals {
-        type        = "Service"
-        identifiers = ["cloudtrail.amazonaws.com"]
-      }
-
-      condition {
-        test     = "StringLike"
-        variable = "kms:EncryptionContext:aws:cloudtrail:arn"
-        values   = ["arn:${data.aws_partition.current.partition}:cloudtrail:*:${data.aws_caller_identity.current.account_id}:trail/*"]
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:SourceArn"
-        values   = [local.cloudtrail_arn]
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.enable_cloudtrail ? [1] : []
-
-    content {
-      sid       = "CloudTrailDescribesKey"
-      actions   = ["kms:DescribeKey"]
-      resources = ["*"]
-
-      principals {
-        type        = "Service"
-        identifiers = ["cloudtrail.amazonaws.com"]
-      }
     }
   }
 }
 
 resource "aws_kms_key" "logs" {
-  description             = "${var.name}: VPC flow logs, WAF logs and CloudTrail"
+  description             = "${var.name}: VPC flow logs and WAF logs"
   enable_key_rotation     = true
   deletion_window_in_days = local.kms_window
   policy                  = data.aws_iam_policy_document.logs_key.json

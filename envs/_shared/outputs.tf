@@ -35,6 +35,11 @@ output "ecs_task_definition_families" {
   value       = module.ecs.task_definition_families
 }
 
+output "ecs_container_definitions" {
+  description = "Container definitions per service as registered (objects: image, health check, environment, secrets, logging, X-Ray sidecar): what a deploy pipeline keeps when it registers a new revision."
+  value       = module.ecs.container_definitions
+}
+
 output "ecs_images" {
   description = "Image per service key: the global/ecr repository URL and the tag (image_tag or its override)."
   value       = local.image
@@ -114,8 +119,13 @@ output "rds_endpoint" {
 }
 
 output "rds_master_user_secret_arn" {
-  description = "Secrets Manager secret (managed by RDS) with the master user name and password."
+  description = "Secrets Manager secret (managed and rotated by RDS) with the master user name and password: for administrators only, no service uses it."
   value       = module.rds.master_user_secret_arn
+}
+
+output "database_users" {
+  description = "PostgreSQL user per service (IAM database authentication, GRANT rds_iam): create each once with the master user (docs/AWS_NOTES.md)."
+  value       = local.db_users
 }
 
 output "elasticache_cluster_id" {
@@ -136,6 +146,11 @@ output "elasticache_primary_endpoint" {
 output "kafka_bootstrap_servers" {
   description = "Kafka bootstrap servers (stable private DNS names, host:port,...)."
   value       = module.kafka.bootstrap_servers
+}
+
+output "kafka_brokers_pending_roll" {
+  description = "Kafka node ids still on an older version, configuration or instance type: raise their kafka.broker_generations entry, one per apply."
+  value       = module.kafka.brokers_pending_roll
 }
 
 output "kafka_instance_ids" {
@@ -182,7 +197,3 @@ output "alarm_names_by_service" {
   value       = module.monitoring.alarm_names_by_service
 }
 
-output "cloudtrail_arn" {
-  description = "ARN of the trail (null when enable_cloudtrail is false: the account's trail lives in prod)."
-  value       = try(aws_cloudtrail.this["trail"].arn, null)
-}

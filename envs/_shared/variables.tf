@@ -112,7 +112,7 @@ variable "workload_az_count" {
   default     = null
 
   validation {
-    condition     = var.workload_az_count == null || try(var.workload_az_count >= 1 && var.workload_az_count <= length(var.azs) && floor(var.workload_az_count) == var.workload_az_count, false)
+    condition     = var.workload_az_count == null ? true : try(var.workload_az_count >= 1 && var.workload_az_count <= length(var.azs) && floor(var.workload_az_count) == var.workload_az_count, false)
     error_message = "workload_az_count must be null or a whole number between 1 and length(azs)."
   }
 }
@@ -136,7 +136,7 @@ variable "enable_vpc_flow_logs" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of every log group of the environment (ECS, RDS exports, Kafka, ElastiCache, flow logs, WAF, CloudTrail): the seed's dev 7 days, prod 30 days."
+  description = "Retention of every log group of the environment (ECS, RDS exports, Kafka, ElastiCache, flow logs, WAF): the seed's dev 7 days, prod 30 days."
   type        = number
   default     = 30
 
@@ -211,6 +211,13 @@ variable "image_tag" {
     condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && lower(var.image_tag) != "latest"
     error_message = "image_tag must be a valid Docker tag other than \"latest\" (repositories are immutable; deploy release tags or commit SHAs)."
   }
+
+  validation {
+    # Release tags are the ones global/ecr's lifecycle policy never lets dev's build tags push out
+    # (release_tag_patterns "*.*.*"); a build tag in prod could expire while prod still runs it.
+    condition     = var.environment == "prod" ? can(regex("^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$", var.image_tag)) : true
+    error_message = "prod deploys release tags only (x.y.z, e.g. 1.4.2): global/ecr expires other tags as dev pushes new builds."
+  }
 }
 
 variable "image_tag_overrides" {
@@ -221,6 +228,11 @@ variable "image_tag_overrides" {
   validation {
     condition     = alltrue([for k, t in var.image_tag_overrides : contains(["api-gateway", "user", "store", "order", "payment", "payment-front", "checkin", "order-query"], k) && can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", t)) && lower(t) != "latest"])
     error_message = "image_tag_overrides keys must be services (api-gateway, user, store, order, payment, payment-front, checkin, order-query) and values valid tags other than latest."
+  }
+
+  validation {
+    condition     = var.environment == "prod" ? alltrue([for t in values(var.image_tag_overrides) : can(regex("^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$", t))]) : true
+    error_message = "prod deploys release tags only (x.y.z, e.g. 1.4.2): global/ecr expires other tags as dev pushes new builds."
   }
 }
 
@@ -294,11 +306,6 @@ variable "enable_xray_groups" {
   default     = true
 }
 
-variable "enable_xray_encryption_config" {
-  description = "Encrypt X-Ray traces with a customer managed key. The setting is account- and region-wide: exactly one stack per account and region may own it (prod). Traces are encrypted with an AWS key otherwise."
-  type        = bool
-  default     = true
-}
 
 ################################################################################
 # Data: RDS PostgreSQL, ElastiCache Valkey
@@ -377,12 +384,13 @@ variable "cache" {
 ################################################################################
 
 variable "kafka" {
-  description = "Kafka (KRaft) sizing: broker_count (odd; 1 in dev, 3 across AZs in prod), instance_type, data_volume_size_gib (encrypted gp3 per broker), kafka_version (pinned)."
+  description = "Kafka (KRaft) sizing: broker_count (odd; 1 in dev, 3 across AZs in prod), instance_type, data_volume_size_gib (encrypted gp3 per broker), kafka_version (pinned), broker_generations (node id -> generation: raising one replaces that broker alone with the current version, settings and instance type; changes to those never touch running brokers by themselves, see the ec2-kafka module README)."
   type = object({
     broker_count         = optional(number, 3)
     instance_type        = optional(string, "m7g.large")
     data_volume_size_gib = optional(number, 100)
     kafka_version        = optional(string, "3.9.1")
+    broker_generations   = optional(map(number), {})
   })
   default = {}
 
@@ -395,6 +403,11 @@ variable "kafka" {
     condition     = var.kafka.data_volume_size_gib >= 1 && var.kafka.data_volume_size_gib <= 16384
     error_message = "kafka.data_volume_size_gib must be 1-16384."
   }
+
+  validation {
+    condition     = alltrue([for k, g in var.kafka.broker_generations : (can(regex("^[1-9]$", k)) ? tonumber(k) <= var.kafka.broker_count : false) && g >= 0 && floor(g) == g])
+    error_message = "kafka.broker_generations keys must be node ids of the cluster (\"1\" to broker_count) and values whole numbers >= 0."
+  }
 }
 
 variable "enable_kafka_detailed_monitoring" {
@@ -404,7 +417,7 @@ variable "enable_kafka_detailed_monitoring" {
 }
 
 ################################################################################
-# Monitoring and audit
+# Monitoring
 ################################################################################
 
 variable "alert_email_addresses" {
@@ -441,22 +454,5 @@ variable "alarm_thresholds" {
   validation {
     condition     = alltrue([for v in values(var.alarm_thresholds) : v >= 0])
     error_message = "alarm_thresholds values must be >= 0."
-  }
-}
-
-variable "enable_cloudtrail" {
-  description = "A multi-region CloudTrail trail for API auditing (KMS-encrypted S3 bucket with log-file validation, and a CloudWatch Logs copy). One trail per account: prod owns it; dev shares prod's account trail (a second trail bills management events twice)."
-  type        = bool
-  default     = true
-}
-
-variable "cloudtrail_retention_days" {
-  description = "Days CloudTrail log files are kept in S3 before they expire (the CloudWatch Logs copy follows log_retention_days)."
-  type        = number
-  default     = 365
-
-  validation {
-    condition     = floor(var.cloudtrail_retention_days) == var.cloudtrail_retention_days && var.cloudtrail_retention_days >= 90
-    error_message = "cloudtrail_retention_days must be a whole number of at least 90 days."
   }
 }

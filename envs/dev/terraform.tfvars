@@ -37,8 +37,7 @@ ecs_capacity_provider_strategy = [
   { capacity_provider = "FARGATE_SPOT", weight = 3 },
   { capacity_provider = "FARGATE", weight = 1 },
 ]
-ecs_ignore_deploy_changes     = false
-enable_xray_encryption_config = false # account-wide setting owned by prod; dev traces use the AWS-owned key
+ecs_ignore_deploy_changes = false
 
 # Data: smallest classes, single-AZ database, one cache node, one Kafka broker.
 rds = {
@@ -59,6 +58,5 @@ kafka = {
   data_volume_size_gib = 20
 }
 
-# Monitoring (모니터링: 기본 로그 수집, 7일 보존) and audit: the account trail is prod's.
+# Monitoring (모니터링: 기본 로그 수집, 7일 보존). Audit (the account trail) is global/account's.
 alert_email_addresses = ["popcorn-dev-alerts@goormpopcorn.shop"]
-enable_cloudtrail     = false

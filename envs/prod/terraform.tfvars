@@ -36,8 +36,7 @@ ecs_capacity_provider_strategy = [
   { capacity_provider = "FARGATE", base = 2, weight = 1 },
   { capacity_provider = "FARGATE_SPOT", weight = 3 },
 ]
-ecs_ignore_deploy_changes     = true
-enable_xray_encryption_config = true # the account's X-Ray encryption setting lives here
+ecs_ignore_deploy_changes = true
 
 # Data: Multi-AZ PostgreSQL with deletion protection and two weeks of backups, Valkey primary + replica with
 # automatic failover, three Kafka brokers (one per AZ).
@@ -59,6 +58,5 @@ kafka = {
   data_volume_size_gib = 100
 }
 
-# Monitoring (전체 모니터링, 30일 보존) and audit.
+# Monitoring (전체 모니터링, 30일 보존). Audit (the account trail) is global/account's.
 alert_email_addresses = ["popcorn-prod-alerts@goormpopcorn.shop"]
-enable_cloudtrail     = true

@@ -6,31 +6,50 @@ locals {
   repository_prefix = coalesce(var.repository_prefix, var.project)
   services          = toset(var.services)
 
+  # ECR applies rules by priority, and an image that matches a rule's tag selection can never be expired by a
+  # rule of lower priority. Release images (what prod runs, tags matching release_tag_patterns) are matched first
+  # by rules that would only expire them past release_images_to_keep newer releases, so dev's churn of other tags
+  # (build and branch tags, counted by the last rule) can never expire an image prod runs or rolls back to.
   lifecycle_policy = jsonencode({
-    rules = [
-      {
-        rulePriority = 1
-        description  = "Expire untagged images ${var.untagged_image_expiry_days} days after push"
-        selection = {
-          tagStatus   = "untagged"
-          countType   = "sinceImagePushed"
-          countUnit   = "days"
-          countNumber = var.untagged_image_expiry_days
+    rules = concat(
+      [
+        for i, pattern in var.release_tag_patterns : {
+          rulePriority = 1 + i
+          description  = "Release images (${pattern}): keep the last ${var.release_images_to_keep}"
+          selection = {
+            tagStatus      = "tagged"
+            tagPatternList = [pattern]
+            countType      = "imageCountMoreThan"
+            countNumber    = var.release_images_to_keep
+          }
+          action = { type = "expire" }
         }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last ${var.tagged_images_to_keep} tagged images"
-        selection = {
-          tagStatus      = "tagged"
-          tagPatternList = ["*"]
-          countType      = "imageCountMoreThan"
-          countNumber    = var.tagged_images_to_keep
-        }
-        action = { type = "expire" }
-      },
-    ]
+      ],
+      [
+        {
+          rulePriority = 50
+          description  = "Expire untagged images ${var.untagged_image_expiry_days} days after push"
+          selection = {
+            tagStatus   = "untagged"
+            countType   = "sinceImagePushed"
+            countUnit   = "days"
+            countNumber = var.untagged_image_expiry_days
+          }
+          action = { type = "expire" }
+        },
+        {
+          rulePriority = 100
+          description  = "Other tags (builds, branches): keep the last ${var.tagged_images_to_keep}"
+          selection = {
+            tagStatus      = "tagged"
+            tagPatternList = ["*"]
+            countType      = "imageCountMoreThan"
+            countNumber    = var.tagged_images_to_keep
+          }
+          action = { type = "expire" }
+        },
+      ],
+    )
   })
 }
 

@@ -70,7 +70,7 @@ variable "repository_prefix" {
   default     = null
 
   validation {
-    condition     = var.repository_prefix == null || can(regex("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", coalesce(var.repository_prefix, "x")))
+    condition     = var.repository_prefix == null ? true : can(regex("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", coalesce(var.repository_prefix, "x")))
     error_message = "repository_prefix must be lowercase ECR path components separated by /."
   }
 }
@@ -86,8 +86,30 @@ variable "untagged_image_expiry_days" {
   }
 }
 
+variable "release_tag_patterns" {
+  description = "Tag patterns of release images (ECR wildcards, at most 4 \"*\" each): the tags prod deploys (envs/* require them in prod). Matched before any other rule, so only release_images_to_keep newer releases can ever expire one. Default: semantic versions (x.y.z, v-prefixed or not)."
+  type        = list(string)
+  default     = ["*.*.*"]
+
+  validation {
+    condition     = length(var.release_tag_patterns) >= 1 && length(var.release_tag_patterns) <= 40 && alltrue([for p in var.release_tag_patterns : can(regex("^[A-Za-z0-9_.*-]{1,128}$", p)) && length(regexall("\\*", p)) <= 4 && p != "*"])
+    error_message = "release_tag_patterns must be 1-40 tag patterns with at most four * each, and not \"*\" alone (that would protect every tag)."
+  }
+}
+
+variable "release_images_to_keep" {
+  description = "Release images kept per repository and pattern; only more than this many newer releases expire one. Keep it far above the releases between a deploy and its last possible rollback."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = floor(var.release_images_to_keep) == var.release_images_to_keep && var.release_images_to_keep >= 100
+    error_message = "release_images_to_keep must be a whole number of at least 100 (prod runs and rolls back to release images)."
+  }
+}
+
 variable "tagged_images_to_keep" {
-  description = "How many tagged images each repository keeps; older ones expire (keep enough to roll back several releases)."
+  description = "How many images with other tags (builds, branches: dev's churn) each repository keeps; older ones expire. This rule can never expire a release image (a higher-priority rule matches those)."
   type        = number
   default     = 30
 

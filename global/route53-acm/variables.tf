@@ -65,12 +65,12 @@ variable "subject_alternative_names" {
   default     = null
 
   validation {
-    condition     = var.subject_alternative_names == null || try(length(var.subject_alternative_names) <= 99, false)
+    condition     = var.subject_alternative_names == null ? true : try(length(var.subject_alternative_names) <= 99, false)
     error_message = "An ACM certificate holds at most 100 names (the domain plus 99 alternatives)."
   }
 
   validation {
-    condition     = var.subject_alternative_names == null || alltrue([for n in coalesce(var.subject_alternative_names, []) : can(regex("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", n))])
+    condition     = var.subject_alternative_names == null ? true : alltrue([for n in coalesce(var.subject_alternative_names, []) : can(regex("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", n))])
     error_message = "subject_alternative_names must be lowercase DNS names, optionally starting with *."
   }
 }

@@ -82,7 +82,7 @@ variable "hsts_header_value" {
   default     = "max-age=31536000"
 
   validation {
-    condition     = var.hsts_header_value == null || can(regex("^max-age=[0-9]+", var.hsts_header_value))
+    condition     = var.hsts_header_value == null ? true : can(regex("^max-age=[0-9]+", var.hsts_header_value))
     error_message = "hsts_header_value must start with max-age=<seconds>."
   }
 }
@@ -200,7 +200,7 @@ variable "access_logs_bucket_name" {
   default     = null
 
   validation {
-    condition     = var.access_logs_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_logs_bucket_name))
+    condition     = var.access_logs_bucket_name == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_logs_bucket_name))
     error_message = "access_logs_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)."
   }
 }
@@ -276,7 +276,7 @@ variable "waf_rate_limit" {
   default     = 2000
 
   validation {
-    condition     = var.waf_rate_limit == null || try(var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000, false)
+    condition     = var.waf_rate_limit == null ? true : try(var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000, false)
     error_message = "waf_rate_limit must be between 10 and 2,000,000,000 (or null)."
   }
 }
@@ -304,7 +304,7 @@ variable "waf_log_kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.waf_log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.waf_log_kms_key_arn))
+    condition     = var.waf_log_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:", var.waf_log_kms_key_arn))
     error_message = "waf_log_kms_key_arn must be a KMS key ARN."
   }
 }

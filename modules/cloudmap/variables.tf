@@ -30,9 +30,9 @@ variable "namespace_name" {
   default     = null
 
   validation {
-    condition = var.namespace_name == null || (
+    condition = var.namespace_name == null ? true : (
       can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.namespace_name)) &&
-      length(coalesce(var.namespace_name, "x")) <= 253
+      length(var.namespace_name) <= 253
     )
     error_message = "namespace_name must be a lowercase DNS name with at least two labels (e.g. dev.popcorn.internal), at most 253 characters."
   }

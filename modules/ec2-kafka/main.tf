@@ -45,7 +45,6 @@ locals {
   kms_key_arn    = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
 
   create_instance_profile = var.create_instance_profile
-  instance_profile_name   = local.create_instance_profile ? aws_iam_instance_profile.this[0].name : var.iam_instance_profile_name
 
   zone_name = coalesce(var.private_zone_name, "kafka.${var.name}.internal")
   zone_id   = var.create_private_zone ? aws_route53_zone.this[0].zone_id : var.private_zone_id
@@ -341,22 +340,29 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = var.tags
 }
 
+# One per broker: raising a broker's generation replaces that broker alone (with the current configuration).
+resource "terraform_data" "generation" {
+  for_each = local.brokers
+
+  input = lookup(var.broker_generations, each.key, 0)
+}
+
 resource "aws_instance" "broker" {
   for_each = local.brokers
 
-  ami                         = local.ami_id
-  instance_type               = var.instance_type
-  subnet_id                   = each.value.subnet_id
-  vpc_security_group_ids      = var.security_group_ids
-  iam_instance_profile        = local.instance_profile_name
+  ami                    = local.ami_id
+  instance_type          = var.instance_type
+  subnet_id              = each.value.subnet_id
+  vpc_security_group_ids = var.security_group_ids
+  # Spelled out (not through a local) so reviewers and scanners see which profile it is.
+  iam_instance_profile        = local.create_instance_profile ? aws_iam_instance_profile.this[0].name : var.iam_instance_profile_name
   associate_public_ip_address = false
   ebs_optimized               = true
   monitoring                  = var.enable_detailed_monitoring
   disable_api_termination     = var.enable_termination_protection
   # No key_name: shell access is SSM Session Manager only.
 
-  user_data                   = local.user_data[each.key]
-  user_data_replace_on_change = var.user_data_replace_on_change
+  user_data = local.user_data[each.key]
 
   metadata_options {
     http_endpoint               = "enabled"
@@ -386,8 +392,12 @@ resource "aws_instance" "broker" {
   })
 
   lifecycle {
-    # A new AMI release must not replace every broker at once; roll brokers deliberately with -replace.
-    ignore_changes = [ami]
+    # A broker keeps the AMI, boot configuration (Kafka version, server.properties) and instance type it was
+    # created with: a change to any of them would otherwise replace or stop every broker of the quorum in one apply.
+    # Changes reach a broker when it is replaced, one broker per apply, by raising its broker_generations entry
+    # (brokers_pending_roll lists the brokers still on an older configuration).
+    ignore_changes       = [ami, user_data, instance_type]
+    replace_triggered_by = [terraform_data.generation[each.key]]
 
     precondition {
       condition     = local.ami_id != null
@@ -395,7 +405,9 @@ resource "aws_instance" "broker" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.this]
+  # The boot script ships logs to the group and needs the role's rights on first boot (the instance profile
+  # alone says nothing about its role's policies).
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.this, aws_iam_role_policy.artifact]
 }
 
 resource "aws_ebs_volume" "data" {

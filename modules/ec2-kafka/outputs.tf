@@ -73,6 +73,14 @@ output "data_mount_path" {
   value       = var.data_volume.mount_path
 }
 
+output "brokers_pending_roll" {
+  description = "Node ids whose running instance is on an older boot configuration or instance type than the module now renders: raise their broker_generations entry, one broker per apply, to roll them."
+  value = [
+    for k in sort(keys(local.brokers)) : k
+    if aws_instance.broker[k].user_data != sha1(local.user_data[k]) || aws_instance.broker[k].instance_type != var.instance_type
+  ]
+}
+
 output "user_data" {
   description = "Rendered boot script per node id (no secrets inside); useful for review and tests."
   value       = local.user_data

@@ -87,10 +87,15 @@ variable "enable_termination_protection" {
   default     = false
 }
 
-variable "user_data_replace_on_change" {
-  description = "Replace a broker when its rendered user data (Kafka version or configuration) changes. The data volume survives replacement. Roll brokers one at a time (terraform apply -target / -replace) to keep a quorum."
-  type        = bool
-  default     = true
+variable "broker_generations" {
+  description = "Rolling replacement, one broker per apply: node id -> generation (default 0). Raising one broker's generation replaces that broker with the current AMI, Kafka version, server.properties and instance type; its data volume is reattached. Configuration changes alone never touch running brokers (brokers_pending_roll lists those behind)."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, g in var.broker_generations : can(regex("^[1-9]$", k)) && g >= 0 && floor(g) == g])
+    error_message = "broker_generations keys must be node ids (\"1\" to \"9\") and values whole numbers >= 0."
+  }
 }
 
 ################################################################################
@@ -148,11 +153,11 @@ variable "kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN."
   }
   validation {
-    condition     = var.kms_key_arn == null || !var.create_kms_key
+    condition     = var.kms_key_arn == null ? true : !var.create_kms_key
     error_message = "Set create_kms_key = false when passing kms_key_arn (counts cannot depend on an ARN that may be unknown at plan time)."
   }
 }
@@ -210,7 +215,7 @@ variable "private_zone_name" {
   default     = null
 
   validation {
-    condition     = var.private_zone_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.private_zone_name))
+    condition     = var.private_zone_name == null ? true : can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.private_zone_name))
     error_message = "private_zone_name must be a lowercase DNS name without a trailing dot, e.g. kafka.goorm-popcorn-dev.internal."
   }
 }
@@ -269,7 +274,7 @@ variable "kafka_download_url" {
   default     = null
 
   validation {
-    condition     = var.kafka_download_url == null || can(regex("^(https://|s3://)[^\\s'\"]+\\.tgz$", var.kafka_download_url))
+    condition     = var.kafka_download_url == null ? true : can(regex("^(https://|s3://)[^\\s'\"]+\\.tgz$", var.kafka_download_url))
     error_message = "kafka_download_url must be an https:// or s3:// URL of a .tgz, without spaces or quotes."
   }
 }
@@ -280,7 +285,7 @@ variable "kafka_download_sha512" {
   default     = null
 
   validation {
-    condition     = var.kafka_download_sha512 == null || can(regex("^[0-9a-f]{128}$", var.kafka_download_sha512))
+    condition     = var.kafka_download_sha512 == null ? true : can(regex("^[0-9a-f]{128}$", var.kafka_download_sha512))
     error_message = "kafka_download_sha512 must be 128 lowercase hex characters."
   }
 }
@@ -324,7 +329,7 @@ variable "cluster_id" {
   default     = null
 
   validation {
-    condition     = var.cluster_id == null || can(regex("^[A-Za-z0-9_-]{21}[AQgw]$", var.cluster_id))
+    condition     = var.cluster_id == null ? true : can(regex("^[A-Za-z0-9_-]{21}[AQgw]$", var.cluster_id))
     error_message = "cluster_id must be a 22-character base64url encoding of 16 bytes (as printed by kafka-storage.sh random-uuid)."
   }
 }
@@ -341,7 +346,7 @@ variable "heap_size_mb" {
   default     = null
 
   validation {
-    condition     = var.heap_size_mb == null || (var.heap_size_mb >= 256 && var.heap_size_mb <= 31744)
+    condition     = var.heap_size_mb == null ? true : (var.heap_size_mb >= 256 && var.heap_size_mb <= 31744)
     error_message = "heap_size_mb must be 256-31744 (stay below 31 GiB for compressed pointers)."
   }
 }

@@ -6,6 +6,8 @@ locals {
   cluster_name     = "${var.name}-cluster"
   log_group_prefix = coalesce(var.log_group_prefix, "/aws/ecs/${var.name}")
   exec_log_group   = "${local.log_group_prefix}/exec"
+  # Built from the name (known at plan time, like the group's own ARN once created).
+  exec_log_group_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.exec_log_group}"
 
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
@@ -178,6 +180,51 @@ resource "aws_kms_alias" "this" {
 }
 
 ################################################################################
+# What every task role needs for ECS Exec with this cluster's logging and session key
+################################################################################
+
+data "aws_iam_policy_document" "exec_task_role" {
+  count = var.enable_execute_command ? 1 : 0
+
+  statement {
+    sid = "EcsExecChannels"
+    actions = [
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]
+    resources = ["*"] # Session Manager message channels have no resource-level permissions.
+  }
+
+  # The SSM agent in the task checks the group (and, with cloud_watch_encryption_enabled, that it is encrypted).
+  statement {
+    sid       = "EcsExecFindsItsLogGroup"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["*"] # DescribeLogGroups has no resource-level permissions.
+  }
+
+  statement {
+    sid     = "EcsExecWritesSessionLogs"
+    actions = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    resources = [
+      local.exec_log_group_arn,
+      "${local.exec_log_group_arn}:*",
+    ]
+  }
+
+  dynamic "statement" {
+    for_each = local.encrypt_logs ? [1] : []
+
+    content {
+      sid       = "EcsExecSessionKey"
+      actions   = ["kms:Decrypt"]
+      resources = [local.kms_key_arn]
+    }
+  }
+}
+
+################################################################################
 # Cluster
 ################################################################################
 
@@ -312,6 +359,9 @@ resource "aws_ecs_service" "this" {
   deployment_minimum_healthy_percent = var.deployment_minimum_healthy_percent
   deployment_maximum_percent         = var.deployment_maximum_percent
   wait_for_steady_state              = var.wait_for_steady_state
+  # Lets a capacity provider strategy change roll the tasks in place; without it the provider replaces the
+  # service (delete, then create: every task of it gone at once).
+  force_new_deployment = true
 
   dynamic "capacity_provider_strategy" {
     for_each = local.service_config[each.key].capacity_provider_strategy
@@ -384,6 +434,9 @@ resource "aws_ecs_service" "ignore_deploy" {
   deployment_minimum_healthy_percent = var.deployment_minimum_healthy_percent
   deployment_maximum_percent         = var.deployment_maximum_percent
   wait_for_steady_state              = var.wait_for_steady_state
+  # Lets a capacity provider strategy change roll the tasks in place; without it the provider replaces the
+  # service (delete, then create: every task of it gone at once).
+  force_new_deployment = true
 
   dynamic "capacity_provider_strategy" {
     for_each = local.service_config[each.key].capacity_provider_strategy

@@ -48,6 +48,16 @@ output "task_definition_families" {
   value       = { for k, t in aws_ecs_task_definition.this : k => t.family }
 }
 
+output "exec_task_role_policy_json" {
+  description = "IAM policy every task role needs for ECS Exec with this cluster (SSM channels, writing the exec log group, decrypting the session key); null when enable_execute_command is false."
+  value       = one(data.aws_iam_policy_document.exec_task_role[*].json)
+}
+
+output "container_definitions" {
+  description = "The registered container definitions per service key, as objects (jsonencode one to register a revision from a deploy pipeline with the same health check, logging, secrets and sidecar)."
+  value       = local.container_definitions
+}
+
 output "kms_key_arn" {
   description = "KMS key that encrypts the log groups and ECS Exec sessions (created or passed in; null when none). Give task roles kms:Decrypt on it for ECS Exec."
   value       = local.kms_key_arn

@@ -293,7 +293,7 @@ variable "log_group_prefix" {
   default     = null
 
   validation {
-    condition     = var.log_group_prefix == null || can(regex("^/[A-Za-z0-9_./#-]{1,400}[^/]$", var.log_group_prefix))
+    condition     = var.log_group_prefix == null ? true : can(regex("^/[A-Za-z0-9_./#-]{1,400}[^/]$", var.log_group_prefix))
     error_message = "log_group_prefix must start with '/', must not end with '/', and may contain only A-Z a-z 0-9 _ - . / #."
   }
 }
@@ -315,11 +315,11 @@ variable "log_kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.log_kms_key_arn))
+    condition     = var.log_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.log_kms_key_arn))
     error_message = "log_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
   }
   validation {
-    condition     = var.log_kms_key_arn == null || !var.create_kms_key
+    condition     = var.log_kms_key_arn == null ? true : !var.create_kms_key
     error_message = "Set create_kms_key = false when passing log_kms_key_arn (counts cannot depend on an ARN that may be unknown at plan time)."
   }
 }

@@ -34,8 +34,10 @@ output "port" {
 }
 
 output "auth_secret_arn" {
-  description = "Secrets Manager secret holding the AUTH token (auth_mode = \"token\"); grant readers secretsmanager:GetSecretValue and kms:Decrypt on kms_key_arn."
+  description = "Secrets Manager secret holding the AUTH token (auth_mode = \"token\"); grant readers secretsmanager:GetSecretValue and kms:Decrypt on kms_key_arn. Known once the secret has its value, so ECS never starts a task whose secret is still empty."
   value       = local.auth_token_secret_arn
+
+  depends_on = [aws_secretsmanager_secret_version.auth]
 }
 
 output "user_group_id" {

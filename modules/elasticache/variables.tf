@@ -109,7 +109,7 @@ variable "preferred_cache_cluster_azs" {
   default     = null
 
   validation {
-    condition     = var.preferred_cache_cluster_azs == null || length(coalesce(var.preferred_cache_cluster_azs, [])) == var.num_cache_clusters
+    condition     = var.preferred_cache_cluster_azs == null ? true : (length(coalesce(var.preferred_cache_cluster_azs, [])) == var.num_cache_clusters)
     error_message = "preferred_cache_cluster_azs must list exactly num_cache_clusters AZs."
   }
 }
@@ -156,11 +156,11 @@ variable "kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN."
   }
   validation {
-    condition     = var.kms_key_arn == null || !var.create_kms_key
+    condition     = var.kms_key_arn == null ? true : !var.create_kms_key
     error_message = "Set create_kms_key = false when passing kms_key_arn (counts cannot depend on an ARN that may be unknown at plan time)."
   }
 }
@@ -200,11 +200,11 @@ variable "auth_token_secret_arn" {
   default     = null
 
   validation {
-    condition     = var.auth_token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:", var.auth_token_secret_arn))
+    condition     = var.auth_token_secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:", var.auth_token_secret_arn))
     error_message = "auth_token_secret_arn must be a Secrets Manager secret ARN."
   }
   validation {
-    condition     = var.auth_token_secret_arn == null || !var.create_auth_token_secret
+    condition     = var.auth_token_secret_arn == null ? true : !var.create_auth_token_secret
     error_message = "Set create_auth_token_secret = false when passing auth_token_secret_arn."
   }
 }

@@ -79,7 +79,7 @@ variable "log_group_prefix" {
   default     = null
 
   validation {
-    condition     = var.log_group_prefix == null || can(regex("^/[A-Za-z0-9_/.#-]+$", var.log_group_prefix))
+    condition     = var.log_group_prefix == null ? true : can(regex("^/[A-Za-z0-9_/.#-]+$", var.log_group_prefix))
     error_message = "log_group_prefix must start with / and contain only characters CloudWatch Logs allows in group names."
   }
 }
@@ -131,7 +131,7 @@ variable "permissions_boundary_arn" {
   default     = null
 
   validation {
-    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
+    condition     = var.permissions_boundary_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
     error_message = "permissions_boundary_arn must be an IAM policy ARN."
   }
 }

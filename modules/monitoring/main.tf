@@ -388,6 +388,70 @@ resource "aws_sns_topic_subscription" "email" {
 }
 
 ################################################################################
+# Service event topic: for AWS services that cannot publish to an encrypted topic. ElastiCache marks an encrypted
+# topic "inactive" and drops its events (failovers, node replacements), and needs AWS:SourceOwner in the topic
+# policy (not aws:SourceAccount). Event notices carry no data, only resource names and event types.
+################################################################################
+
+resource "aws_sns_topic" "events" {
+  #checkov:skip=CKV_AWS_26:ElastiCache cannot publish to an encrypted topic (it marks it inactive); this topic carries only ElastiCache event notices (resource names, event types), the encrypted alerts topic carries the alarms.
+  count = var.create_events_topic ? 1 : 0
+
+  name         = "${var.name}-service-events"
+  display_name = "${var.name} service events"
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "events_topic" {
+  count = var.create_events_topic ? 1 : 0
+
+  statement {
+    sid       = "AccountOwner"
+    actions   = ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic"]
+    resources = [aws_sns_topic.events[0].arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # The statement ElastiCache documents for event notifications: publishing on behalf of this account only.
+  statement {
+    sid       = "ElastiCacheEventNotifications"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.events[0].arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "AWS:SourceOwner"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "events" {
+  count = var.create_events_topic ? 1 : 0
+
+  arn    = aws_sns_topic.events[0].arn
+  policy = data.aws_iam_policy_document.events_topic[0].json
+}
+
+resource "aws_sns_topic_subscription" "events_email" {
+  for_each = var.create_events_topic ? toset(var.alert_email_addresses) : toset([])
+
+  topic_arn = aws_sns_topic.events[0].arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+################################################################################
 # Log metric filters: ERROR lines per service, Kafka errors, VPC REJECTs
 ################################################################################
 

@@ -3,6 +3,14 @@ output "sns_topic_arn" {
   value       = aws_sns_topic.this.arn
 }
 
+output "events_topic_arn" {
+  description = "Unencrypted topic for ElastiCache event notifications (notification_topic_arn); null when create_events_topic is false. The alerts topic (sns_topic_arn) is encrypted, and ElastiCache cannot publish to it."
+  value       = try(aws_sns_topic.events[0].arn, null)
+
+  # Publishing works only once the policy with AWS:SourceOwner is on the topic.
+  depends_on = [aws_sns_topic_policy.events]
+}
+
 output "sns_kms_key_arn" {
   description = "KMS key encrypting the alert topic (null when the AWS managed key is used)."
   value       = local.sns_kms_key

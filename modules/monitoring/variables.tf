@@ -243,11 +243,11 @@ variable "sns_kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.sns_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.sns_kms_key_arn))
+    condition     = var.sns_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.sns_kms_key_arn))
     error_message = "sns_kms_key_arn must be a KMS key ARN."
   }
   validation {
-    condition     = var.sns_kms_key_arn == null || !var.create_kms_key
+    condition     = var.sns_kms_key_arn == null ? true : !var.create_kms_key
     error_message = "Set create_kms_key = false when passing sns_kms_key_arn (counts cannot depend on an ARN that may be unknown at plan time)."
   }
 }
@@ -256,6 +256,12 @@ variable "create_kms_key" {
   description = "Create a customer managed KMS key for the alert topic (its policy lets CloudWatch publish). Set false when passing sns_kms_key_arn; never leave the topic on the AWS managed SNS key, which CloudWatch alarms cannot use."
   type        = bool
   default     = true
+}
+
+variable "create_events_topic" {
+  description = "Create the unencrypted \"<name>-service-events\" topic (same e-mail subscribers) for AWS services that cannot publish to a KMS-encrypted topic, such as ElastiCache event notifications (events_topic_arn)."
+  type        = bool
+  default     = false
 }
 
 variable "additional_alarm_actions" {

@@ -286,13 +286,18 @@ resource "aws_db_instance" "this" {
   performance_insights_retention_period = var.enable_performance_insights ? var.performance_insights_retention_period : null
 
   monitoring_interval = var.enable_enhanced_monitoring ? var.monitoring_interval : 0
-  monitoring_role_arn = local.monitoring_role_arn
+  # Spelled out rather than local.monitoring_role_arn so reviewers and scanners see which role it is.
+  monitoring_role_arn = var.enable_enhanced_monitoring ? (local.create_monitoring_role ? aws_iam_role.monitoring[0].arn : var.monitoring_role_arn) : null
 
   enabled_cloudwatch_logs_exports = var.enabled_cloudwatch_logs_exports
 
   tags = merge(var.tags, { Name = local.identifier })
 
   lifecycle {
+    # The zone only places a single-AZ instance at creation; a later change (or dropping Multi-AZ) must not
+    # replace the database. Move it deliberately with a Multi-AZ switch instead.
+    ignore_changes = [availability_zone]
+
     precondition {
       condition     = local.windows_apart
       error_message = "backup_window (${var.backup_window}) and maintenance_window (${var.maintenance_window}) must not overlap or touch."

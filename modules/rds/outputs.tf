@@ -13,6 +13,11 @@ output "instance_resource_id" {
   value       = aws_db_instance.this.resource_id
 }
 
+output "iam_auth_user_arn_prefix" {
+  description = "\"arn:<partition>:rds-db:<region>:<account>:dbuser:<resource id>\": append \"/<db user>\" for the rds-db:connect permission of IAM database authentication (the user needs GRANT rds_iam in PostgreSQL)."
+  value       = "arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:${aws_db_instance.this.resource_id}"
+}
+
 output "endpoint" {
   description = "Connection endpoint \"address:port\"."
   value       = aws_db_instance.this.endpoint

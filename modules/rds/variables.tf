@@ -199,11 +199,11 @@ variable "kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN."
   }
   validation {
-    condition     = var.kms_key_arn == null || !var.create_kms_key
+    condition     = var.kms_key_arn == null ? true : !var.create_kms_key
     error_message = "Set create_kms_key = false when passing kms_key_arn (counts cannot depend on an ARN that may be unknown at plan time)."
   }
 }
@@ -275,11 +275,11 @@ variable "monitoring_role_arn" {
   default     = null
 
   validation {
-    condition     = var.monitoring_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.monitoring_role_arn))
+    condition     = var.monitoring_role_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.monitoring_role_arn))
     error_message = "monitoring_role_arn must be an IAM role ARN."
   }
   validation {
-    condition     = var.monitoring_role_arn == null || !var.create_monitoring_role
+    condition     = var.monitoring_role_arn == null ? true : !var.create_monitoring_role
     error_message = "Set create_monitoring_role = false when passing monitoring_role_arn."
   }
   validation {

@@ -292,6 +292,9 @@ resource "aws_flow_log" "this" {
   max_aggregation_interval = var.flow_logs_max_aggregation_interval
 
   tags = merge(var.tags, { Name = "${var.name}-flow-log" })
+
+  # The role must be able to write before the first delivery (CreateFlowLogs checks only that it exists).
+  depends_on = [aws_iam_role_policy.flow_logs]
 }
 
 ################################################################################

@@ -24,8 +24,11 @@ output "workload_azs" {
 }
 
 output "public_subnet_ids" {
-  description = "IDs of the public subnets, one per AZ (for the ALB)."
+  description = "IDs of the public subnets, one per AZ (for the ALB). Known once their route to the internet gateway exists: an internet-facing load balancer is refused in a VPC without one."
   value       = aws_subnet.public[*].id
+
+  # Consumers launch into these subnets: they wait for the route tables that make the subnets public.
+  depends_on = [aws_route_table_association.public, aws_route.public_internet]
 }
 
 output "public_subnet_cidrs" {
@@ -34,8 +37,10 @@ output "public_subnet_cidrs" {
 }
 
 output "private_app_subnet_ids" {
-  description = "IDs of the private application subnets, one per AZ."
+  description = "IDs of the private application subnets, one per AZ; consumers wait for their routes (NAT) and endpoints."
   value       = aws_subnet.private_app[*].id
+
+  depends_on = [aws_route_table_association.private_app, aws_route.private_app_nat, aws_vpc_endpoint.interface, aws_vpc_endpoint.s3]
 }
 
 output "private_app_subnet_cidrs" {
@@ -44,8 +49,10 @@ output "private_app_subnet_cidrs" {
 }
 
 output "private_data_subnet_ids" {
-  description = "IDs of the private data subnets, one per AZ (for DB/cache subnet groups, which need two AZs)."
+  description = "IDs of the private data subnets, one per AZ (for DB/cache subnet groups, which need two AZs); consumers wait for their route tables."
   value       = aws_subnet.private_data[*].id
+
+  depends_on = [aws_route_table_association.private_data, aws_route.private_data_nat]
 }
 
 output "private_data_subnet_cidrs" {
@@ -54,8 +61,10 @@ output "private_data_subnet_cidrs" {
 }
 
 output "workload_private_app_subnet_ids" {
-  description = "Private application subnets in the workload AZs only: where ECS services and Kafka brokers should run."
+  description = "Private application subnets in the workload AZs only: where ECS services and Kafka brokers should run. Known once their NAT routes and VPC endpoints exist, so tasks and brokers never boot without a way to ECR, Secrets Manager, Logs and the Kafka download."
   value       = slice(aws_subnet.private_app[*].id, 0, local.workload_az_count)
+
+  depends_on = [aws_route_table_association.private_app, aws_route.private_app_nat, aws_vpc_endpoint.interface, aws_vpc_endpoint.s3]
 }
 
 output "workload_private_data_subnet_ids" {

@@ -20,9 +20,11 @@ locals {
   }
 
   create_kms_key = var.enable_encryption_config && var.create_kms_key
-  kms_key_arn    = var.enable_encryption_config ? (local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn) : null
+  # The trace key: created here, or the key another stack's encryption config uses (passed in so the task role
+  # policy below grants it).
+  kms_key_arn = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
   # Known at plan time even when the key itself is created in the same apply.
-  encrypt_with_kms = var.enable_encryption_config && (local.create_kms_key || var.kms_key_arn != null)
+  encrypt_with_kms = local.create_kms_key || var.kms_key_arn != null
 }
 
 ################################################################################

@@ -26,6 +26,6 @@ output "task_role_policy_json" {
 }
 
 output "kms_key_arn" {
-  description = "KMS key encrypting trace data (null when encryption config is off or uses the default key)."
+  description = "KMS key encrypting trace data: created here or passed in (null when traces use an AWS key)."
   value       = local.kms_key_arn
 }

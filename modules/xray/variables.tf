@@ -35,9 +35,9 @@ variable "services" {
   }
   validation {
     condition = alltrue([for s in values(var.services) : (
-      (s.fixed_rate == null || (s.fixed_rate >= 0 && s.fixed_rate <= 1)) &&
-      (s.reservoir_size == null || s.reservoir_size >= 0) &&
-      (s.priority == null || (s.priority >= 1 && s.priority <= 9999))
+      (s.fixed_rate == null ? true : (s.fixed_rate >= 0 && s.fixed_rate <= 1)) &&
+      (s.reservoir_size == null ? true : s.reservoir_size >= 0) &&
+      (s.priority == null ? true : (s.priority >= 1 && s.priority <= 9999))
     )])
     error_message = "fixed_rate must be 0-1, reservoir_size >= 0 and priority 1-9999."
   }
@@ -102,16 +102,16 @@ variable "enable_encryption_config" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key for trace encryption. When null and create_kms_key is true, the module creates one."
+  description = "KMS key the account's traces are encrypted with, when this module does not create it: with enable_encryption_config it becomes the account setting; without, it is the key another stack set (e.g. global/account) and only task_role_policy_json grants it."
   type        = string
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN."
   }
   validation {
-    condition     = var.kms_key_arn == null || !var.create_kms_key
+    condition     = var.kms_key_arn == null ? true : !var.create_kms_key
     error_message = "Set create_kms_key = false when passing kms_key_arn (counts cannot depend on an ARN that may be unknown at plan time)."
   }
 }

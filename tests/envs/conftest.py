@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from envsupport import env_dir, keep_artifact, seed_sandbox
+from envsupport import env_dir, keep_artifact, local_copy, register_root, seed_sandbox
 
 
 def _plan(env: str, tf_session: Any, moto_server: Any) -> dict[str, Any]:
@@ -21,6 +21,7 @@ def _plan(env: str, tf_session: Any, moto_server: Any) -> dict[str, Any]:
     seed_sandbox(moto_server.endpoint)
     plan = tf_session.plan_json(env_dir(env), sandbox=moto_server, backend=True)
     keep_artifact(env, plan)
+    register_root(plan, env_dir(env))
     return plan
 
 
@@ -34,6 +35,16 @@ def dev_plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
 def prod_plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
     """The plan of envs/prod with its terraform.tfvars (the prod profile)."""
     return _plan("prod", tf_session, moto_server)
+
+
+@pytest.fixture(scope="session")
+def account_plan(tf_session: Any, moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The plan of global/account with its committed defaults (what a real `up` plans), on a local backend."""
+    work = local_copy("global/account", tmp_path_factory.mktemp("global-account"))
+    plan = tf_session.plan_json(work, sandbox=moto_server, backend=True)
+    keep_artifact("global-account", plan)
+    register_root(plan, work)
+    return plan
 
 
 @pytest.fixture(params=["dev", "prod"])

@@ -54,6 +54,14 @@ def global_outputs() -> dict[str, dict[str, tuple[Any, Any]]]:
             "certificate_domain_names": (names, ["list", "string"]),
             "validation_record_fqdns": ([f"_0a1b2c.{ZONE_NAME}."], ["tuple", ["string"]]),
         },
+        "global/account/terraform.tfstate": {
+            "xray_kms_key_arn": (f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5c2a9e1d-77b0-4f7e-9a3c-0d1e2f3a4b5c", "string"),
+            "cloudtrail_arn": (f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/goorm-popcorn", "string"),
+            "cloudtrail_bucket_name": (f"goorm-popcorn-cloudtrail-{ACCOUNT}", "string"),
+            "cloudtrail_log_group_name": ("/aws/cloudtrail/goorm-popcorn", "string"),
+            "ebs_encryption_by_default": (True, "bool"),
+            "log_delivery_policy_name": ("goorm-popcorn-log-delivery", "string"),
+        },
         "global/ecr/terraform.tfstate": {
             "repository_urls": (repo_urls, string_map),
             "repository_arns": (repo_arns, string_map),
@@ -98,6 +106,26 @@ def seed_sandbox(endpoint: str) -> None:
         )
 
 
+def local_copy(stack: str, dest: Path) -> Path:
+    """A stack's files (links resolved) with absolute module sources and a local backend, for Terraform runs that
+    must not touch the stack's S3 state (`terraform graph`, plans of the global stacks)."""
+    folder = REPO / stack
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in folder.iterdir():
+        if path.suffix in {".tf", ".tfvars"} and path.name not in {"backend.tf", "sandbox.tfvars"}:
+            text = re.sub(r'(source\s*=\s*")(\.{1,2}/[^"]*)(")',
+                          lambda m: m.group(1) + (folder / m.group(2)).resolve().as_posix() + m.group(3),
+                          path.read_text())
+            (dest / path.name).write_text(text)
+    (dest / "backend.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    return dest
+
+
+def outputs(plan: Mapping[str, Any], name: str) -> Any:
+    """A root output as the plan has it (values known after apply are None)."""
+    return (plan.get("output_changes") or {}).get(name, {}).get("after")
+
+
 def keep_artifact(env: str, plan: Mapping[str, Any]) -> Path:
     """Write the plan JSON to artifacts/plans/<env>.json (git-ignored) for humans and CI uploads."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -127,6 +155,117 @@ def one(plan: Mapping[str, Any], rtype: str, module: str | None = None) -> dict[
     found = values(plan, rtype, module)
     assert len(found) == 1, f"expected one {rtype}, found {len(found)}"
     return found[0]
+
+
+def references(plan: Mapping[str, Any], address: str, attribute: str) -> frozenset[str]:
+    """Configuration addresses (``module.x.aws_y.z``) the expression of ``attribute`` of the resource at ``address``
+    refers to, followed through module variables and outputs (popcornctl's policy reference index)."""
+    from popcornctl.policy.api import Change
+
+    index = _reference_index(plan)
+    return index.references(Change({"address": address}), attribute)
+
+
+_INDEXES: dict[int, Any] = {}
+_ROOTS: dict[int, Path] = {}
+_REF = re.compile(r"\b(?:var|local|module|data|aws_[a-z0-9_]+|terraform_data)\.[A-Za-z0-9_.\-]+")
+
+
+def register_root(plan: Mapping[str, Any], folder: Path) -> None:
+    """The folder a plan was made in, so references through the modules' locals can be read from their HCL."""
+    _ROOTS[id(plan)] = folder
+
+
+def _reference_index(plan: Mapping[str, Any]) -> Any:
+    from popcornctl.hcl import load_dir
+    from popcornctl.policy.refs import PlanReferences
+
+    class WithLocals(PlanReferences):
+        """The plan's reference index, also following ``local.*`` through the modules' HCL (the plan JSON does
+        not describe locals)."""
+
+        def __init__(self, configuration: Any, root: Path) -> None:
+            super().__init__(configuration)
+            self.root = root
+            self._locals: dict[tuple[str, ...], dict[str, str]] = {}
+
+        def _folder(self, path: tuple[str, ...]) -> Path:
+            folder = self.root
+            for depth in range(len(path)):
+                call = (self.modules.get(path[:depth], {}).get("module_calls") or {}).get(path[depth]) or {}
+                folder = (folder / str(call.get("source", ""))).resolve()
+            return folder
+
+        def _local_refs(self, path: tuple[str, ...], name: str) -> list[str]:
+            if path not in self._locals:
+                found: dict[str, str] = {}
+                for hcl_file in load_dir(self._folder(path)):
+                    for entry in hcl_file.body.get("locals", []):
+                        found.update({k: json.dumps(v) for k, v in entry.items() if not k.startswith("__")})
+                self._locals[path] = found
+            return _REF.findall(self._locals[path].get(name, ""))
+
+        def _resolve_uncached(self, path: tuple[str, ...], ref: str, depth: int) -> frozenset[str]:
+            parts = ref.split(".")
+            if parts[0] != "local" or len(parts) < 2:
+                return super()._resolve_uncached(path, ref, depth)
+            found: set[str] = set()
+            for inner in self._local_refs(path, parts[1]):
+                found |= self._resolve(path, inner, depth + 1)
+            return frozenset(found)
+
+    if id(plan) not in _INDEXES:
+        root = _ROOTS.get(id(plan), REPO / "envs" / "dev")
+        _INDEXES[id(plan)] = WithLocals(plan.get("configuration"), root)
+    return _INDEXES[id(plan)]
+
+
+def config_address(address: str) -> str:
+    """``module.a["x"].aws_b.c[0]`` -> ``module.a.aws_b.c``."""
+    from popcornctl.policy.addresses import config_address as strip
+
+    return strip(address)
+
+
+def data_after(plan: Mapping[str, Any], address: str) -> dict[str, Any]:
+    """A data source's planned values (read during plan, or the known parts of one read at apply)."""
+    for rc in plan.get("resource_changes", []):
+        if rc.get("mode") == "data" and rc["address"] == address:
+            return dict(rc["change"].get("after") or {})
+    for module in _walk_modules((plan.get("prior_state") or {}).get("values", {}).get("root_module", {})):
+        for res in module.get("resources", []):
+            if res.get("mode") == "data" and res["address"] == address:
+                return dict(res.get("values") or {})
+    raise AssertionError(f"no data source {address} in the plan")
+
+
+def _walk_modules(module: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    yield module
+    for child in module.get("child_modules", []):
+        yield from _walk_modules(child)
+
+
+def declared_block(plan: Mapping[str, Any], address: str) -> dict[str, Any]:
+    """The HCL block (parsed) that declares a planned resource, read from its module's folder: for what the plan
+    JSON leaves out, such as ``lifecycle``."""
+    from popcornctl.hcl import load_dir
+    from popcornctl.policy.addresses import parse_address
+
+    parsed = parse_address(address)
+    assert parsed is not None, address
+    index = _reference_index(plan)
+    folder = index._folder(parsed.module_path)
+    for hcl_file in load_dir(folder):
+        for entry in hcl_file.body.get("resource", []):
+            body = entry.get(parsed.type, {}).get(parsed.name)
+            if body is not None:
+                return dict(body)
+    raise AssertionError(f"no resource {parsed.local} in {folder}")
+
+
+def references_of_local(plan: Mapping[str, Any], name: str) -> frozenset[str]:
+    """Resources a root module local refers to (followed through locals, variables and outputs)."""
+    return _reference_index(plan)._resolve((), f"local.{name}", 0)
 
 
 def variable(plan: Mapping[str, Any], name: str) -> Any:

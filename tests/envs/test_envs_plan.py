@@ -19,10 +19,13 @@ from envsupport import (
     ZONE_NAME,
     alarms,
     by_type,
+    config_address,
+    data_after,
     global_outputs,
     missing_cells,
     monitoring_matrix,
     one,
+    references,
     values,
     variable,
 )
@@ -159,17 +162,6 @@ def test_prod_edge_waf_access_logs_deletion_protection(prod_plan: Plan) -> None:
     assert len(by_type(prod_plan, "aws_wafv2_web_acl_logging_configuration")) == 1
 
 
-def test_prod_cloudtrail_audits_the_account(prod_plan: Plan) -> None:
-    trail = one(prod_plan, "aws_cloudtrail")
-    assert trail["is_multi_region_trail"] is True and trail["include_global_service_events"] is True
-    assert trail["enable_log_file_validation"] is True
-    assert trail["name"] == "goorm-popcorn-prod"
-    bucket = by_type(prod_plan, "aws_s3_bucket_server_side_encryption_configuration")
-    sse = [r["values"]["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] for r in bucket
-           if r["address"].startswith("aws_s3_bucket_server_side_encryption_configuration.cloudtrail")]
-    assert sse == ["aws:kms"]
-
-
 def test_prod_retention_is_thirty_days(prod_plan: Plan) -> None:
     retentions = _retentions(prod_plan)
     assert retentions and set(retentions.values()) == {30}, retentions
@@ -249,11 +241,30 @@ def test_default_tags_on_every_resource(env_plan: tuple[str, Plan]) -> None:
 
 def test_alarms_notify_the_environment_topic(env_plan: tuple[str, Plan]) -> None:
     env, plan = env_plan
-    topic = one(plan, "aws_sns_topic")
-    assert topic["name"] == f"goorm-popcorn-{env}-alerts"
-    subs = values(plan, "aws_sns_topic_subscription")
-    assert [s["endpoint"] for s in subs] == variable(plan, "alert_email_addresses")
+    (topic,) = [t for t in by_type(plan, "aws_sns_topic") if t["name"] == "this"]
+    assert topic["values"]["name"] == f"goorm-popcorn-{env}-alerts"
+    subs = [s for s in by_type(plan, "aws_sns_topic_subscription") if s["name"] == "email"]
+    assert [s["values"]["endpoint"] for s in subs] == variable(plan, "alert_email_addresses")
     assert all(a["actions_enabled"] for a in alarms(plan))
+
+
+def test_elasticache_events_go_to_a_topic_it_can_publish_to(env_plan: tuple[str, Plan]) -> None:
+    """ElastiCache cannot publish to a KMS-encrypted topic (it marks it inactive): its notifications go to the
+    unencrypted service-events topic, subscribed by the same addresses, whose policy uses AWS:SourceOwner."""
+    _, plan = env_plan
+    caches = by_type(plan, "aws_elasticache_replication_group")
+    assert caches, "both profiles run the cache"
+    topics = {t["address"]: t for t in by_type(plan, "aws_sns_topic")}
+    for cache in caches:
+        targets = references(plan, cache["address"], "notification_topic_arn")
+        (target,) = [t for t in topics.values() if config_address(t["address"]) in targets]
+        assert not target["values"].get("kms_master_key_id"), f"{target['address']} is encrypted"
+        assert not target["unknown"].get("kms_master_key_id"), f"{target['address']} may be encrypted"
+        doc = data_after(plan, f"{target['module_address']}.data.aws_iam_policy_document.{target['name']}_topic[0]")
+        publish = [s for s in doc["statement"] if "sns:Publish" in s["actions"]]
+        assert any(c["variable"] == "AWS:SourceOwner" for s in publish for c in s["condition"]), doc
+    subs = [s for s in by_type(plan, "aws_sns_topic_subscription") if s["name"] == "events_email"]
+    assert sorted(s["values"]["endpoint"] for s in subs) == sorted(variable(plan, "alert_email_addresses"))
 
 
 # -- The monitoring matrix -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """envs/dev applied on the sandbox with the sandbox profile, the way a user brings dev up from nothing:
-bootstrap (local state: it creates the state bucket and lock table), the two global stacks (their real S3 backend,
+bootstrap (local state: it creates the state bucket and lock table), the global stacks (their real S3 backend,
 now on the sandbox) and envs/dev (S3 backend, terraform.tfvars + sandbox.tfvars). Then a second plan: every change
 it shows must be emulator drift listed in sandboxdrift.SANDBOX_DRIFT (docs/SANDBOX_PROFILE.md), nothing the HCL causes.
 
@@ -39,6 +39,9 @@ from tfhelpers import REPO, Tf
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
 
+# Every global stack of the tree (the environments read all of them through terraform_remote_state).
+GLOBAL_STACKS = [p.relative_to(REPO).as_posix() for p in sorted(REPO.glob("global/*")) if any(p.glob("*.tf"))]
+
 
 def _peak_child_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -71,7 +74,7 @@ def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: 
     with TreeMemory() as memory:
         apply("bootstrap", _bootstrap_copy(tmp_path), backend=True)
         with ThreadPoolExecutor(max_workers=2) as pool:  # independent stacks, as popcornctl runs them
-            for future in [pool.submit(apply, s, REPO / s, True) for s in ("global/route53-acm", "global/ecr")]:
+            for future in [pool.submit(apply, s, REPO / s, True) for s in GLOBAL_STACKS]:
                 future.result()
         apply("envs/dev", env_dir("dev"), backend=True)
     total = round(time.monotonic() - started, 1)
@@ -128,15 +131,18 @@ def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: 
     titles = [(w.get("properties") or {}).get("title", "") for w in widgets]
     assert all(any(t.startswith(f"{s}: ") for t in titles) for s in SERVICES), titles
 
-    # Credentials reach the containers only as Secrets Manager references, never as plain environment values.
+    # No credential is a plain environment value; the database services carry no database secret at all: each
+    # connects as its own IAM-authenticated user (docs/AWS_NOTES.md, "Database credentials").
+    users = out["database_users"]
     for td in values(applied, "aws_ecs_task_definition"):
         for container in json.loads(td["container_definitions"]):
-            names = [e["name"] for e in container.get("environment", [])]
+            names = {e["name"]: e.get("value") for e in container.get("environment", [])}
             assert not [n for n in names if any(w in n for w in ("PASSWORD", "SECRET", "TOKEN"))], names
-            if container["name"] in ("user", "store", "order", "payment", "checkin", "order-query"):
-                secrets = {x["name"]: x["valueFrom"] for x in container["secrets"]}
-                assert secrets["SPRING_DATASOURCE_PASSWORD"].endswith(":password::")
-                assert secrets["SPRING_DATASOURCE_PASSWORD"].startswith("arn:aws:secretsmanager:")
+            secrets = {x["name"] for x in container.get("secrets", [])}
+            assert not {s for s in secrets if "DATASOURCE" in s}, secrets
+            if container["name"] in users:
+                assert names["SPRING_DATASOURCE_USERNAME"] == users[container["name"]]
+                assert "wrapperPlugins=iam" in names["SPRING_DATASOURCE_URL"]
 
     # The emulator accepts any body; CloudWatch's PutDashboard wants every widget's metrics as an array of arrays.
     assert malformed_metric_widgets(widgets) == [], "docs/internal/REQUESTS.md: modules/monitoring NAT widget"

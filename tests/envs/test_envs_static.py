@@ -13,7 +13,7 @@ from envsupport import ENVS, env_dir, global_outputs
 from popcornctl.hcl import blocks, first, load_dir, load_file
 from tfhelpers import REPO
 
-SHARED = ("main.tf", "variables.tf", "outputs.tf", "audit.tf", "providers.tf", "versions.tf")
+SHARED = ("main.tf", "variables.tf", "outputs.tf", "providers.tf", "versions.tf")
 SEED_MONITORING_INPUTS = {
     "source": "../../modules/monitoring",
     "name": "${var.name}",
@@ -86,10 +86,11 @@ def test_remote_state_reads_the_global_stacks_and_the_graph_sees_it(env: str) ->
     config = load_config(REPO)
     remote = {name: _flat(first(body["config"])) for _f, kind, name, body in blocks(load_dir(env_dir(env)), "data")
               if kind == "terraform_remote_state"}
-    assert {r["key"] for r in remote.values()} == {"global/route53-acm/terraform.tfstate", "global/ecr/terraform.tfstate"}
+    assert {r["key"] for r in remote.values()} == {
+        "global/route53-acm/terraform.tfstate", "global/ecr/terraform.tfstate", "global/account/terraform.tfstate"}
     assert all(r["bucket"] == config.backend.bucket and r["region"] == config.region for r in remote.values())
     stack = StackGraph.load(config).stacks[f"envs/{env}"]
-    assert stack.depends_on == {"bootstrap", "global/route53-acm", "global/ecr"}
+    assert stack.depends_on == {"bootstrap", "global/route53-acm", "global/ecr", "global/account"}
 
 
 def test_outputs_read_from_the_global_stacks_exist_and_are_seeded() -> None:
@@ -98,7 +99,7 @@ def test_outputs_read_from_the_global_stacks_exist_and_are_seeded() -> None:
     text = (env_dir("dev") / "main.tf").read_text()
     used = set(re.findall(r"data\.terraform_remote_state\.(\w+)\.outputs\.(\w+)", text))
     assert used, "the environments read the global stacks"
-    stacks = {"route53_acm": "global/route53-acm", "ecr": "global/ecr"}
+    stacks = {"route53_acm": "global/route53-acm", "ecr": "global/ecr", "account": "global/account"}
     seeded = global_outputs()
     for alias, output in used:
         stack = stacks[alias]

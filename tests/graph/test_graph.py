@@ -111,7 +111,7 @@ def test_real_tree_order(repo: Path) -> None:
         pytest.skip("envs/dev and envs/prod are not composed yet")
     graph = StackGraph.load(load_config(repo))
     layers = graph.layers(graph.closure(["envs/dev"]))
-    assert layers == [["bootstrap"], ["global/ecr", "global/route53-acm"], ["envs/dev"]]
+    assert layers == [["bootstrap"], ["global/account", "global/ecr", "global/route53-acm"], ["envs/dev"]]
     assert {"global/ecr", "global/route53-acm"} <= graph.stacks["envs/prod"].depends_on
 
 

@@ -53,7 +53,7 @@ def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
         report = _report(first)
         assert code == 0, out + err
         stacks = {s["stack"]: s for s in report["stacks"]}
-        assert list(stacks) == ["bootstrap", "global/ecr", "global/route53-acm", "envs/dev"]
+        assert list(stacks) == ["bootstrap", "global/account", "global/ecr", "global/route53-acm", "envs/dev"]
         assert {s["result"] for s in stacks.values()} == {"applied"}
         assert any("state migrated from local to s3://" in n for n in stacks["bootstrap"]["notes"])
         assert {s["policy"]["status"] for s in stacks.values()} == {"passed"}

@@ -69,7 +69,9 @@ EXPECTED: dict[str, list[tuple[str, list[str], list[str]]]] = {
             ['module.service["api"].module.bucket.aws_s3_bucket.this'],
         ),
     ],
-    "POP-SNS-001": [("prod", ["aws_sns_topic.fail_topic"], ["aws_sns_topic.pass_topic"])],
+    "POP-SNS-001": [
+        ("prod", ["aws_sns_topic.fail_topic"], ["aws_sns_topic.pass_topic", "aws_sns_topic.pass_cache_events"])
+    ],
     "POP-LOG-001": [("prod", ["aws_cloudwatch_log_group.fail_logs"], ["aws_cloudwatch_log_group.pass_logs"])],
     "POP-LOG-002": [
         (
@@ -177,6 +179,13 @@ EXPECTED: dict[str, list[tuple[str, list[str], list[str]]]] = {
         )
     ],
     "POP-DESTROY-002": [("destructive", ["aws_ebs_volume.kafka_data"], ["aws_ebs_volume.kept"])],
+    "POP-DESTROY-005": [
+        (
+            "destructive",
+            [f'aws_instance.quorum_restarted["{n}"]' for n in "123"],
+            [f'aws_instance.quorum_rolled["{n}"]' for n in "123"],
+        )
+    ],
     "POP-DESTROY-003": [
         (
             "destructive",

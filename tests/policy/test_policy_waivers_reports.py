@@ -100,6 +100,8 @@ def test_only_expired_waivers_still_block(policy_plans: dict[str, Any], tmp_path
                 "POP-DESTROY-002",
                 "POP-DESTROY-003",
                 "POP-DESTROY-004",
+                "POP-DESTROY-005",
+                "POP-EBS-001",
                 "POP-RDS-001",
                 "POP-ECR-001",
                 "POP-ECR-002",

@@ -13,7 +13,8 @@ Library entry point for the ``up`` orchestrator — one stack's plan dict::
         plan,                      # dict: `terraform show -json PLANFILE` of one stack
         root=stack_dir,            # the stack's folder (its .tf files): file:line mapping, Checkov enrichment
         env="prod",                # or None: read from the plan (variable `environment`/`env`, default tags),
-                                   #   else popcorn.toml's environment of the stack
+                                   #   else popcorn.toml's environment of the stack; a stack no environment
+                                   #   owns (bootstrap, global/*) is judged by its own scope, whatever env says
         run_checkov=True,          # Checkov runs concurrently with our engine (a child process)
         plan_path=plan_json_file,  # optional: a file holding exactly this plan JSON (else a temp copy for Checkov)
     )

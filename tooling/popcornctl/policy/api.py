@@ -327,6 +327,9 @@ class Context:
     changes: list[Change]
     environment: str | None = None
     environment_source: str = "unknown"
+    # "environment": the plan is one environment's stack; "shared": a stack every environment uses (bootstrap,
+    # global/*), whose `environment` is its own scope (e.g. "global"), never the run's --env.
+    scope: str = "environment"
     variables: dict[str, Any] = field(default_factory=dict)
     state_bucket: str | None = None
     lock_table: str | None = None

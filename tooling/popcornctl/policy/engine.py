@@ -62,11 +62,14 @@ def build_context(
     lock_table: str | None = None,
     static: bool = False,
     index: ReferenceIndex | None = None,
+    scope: str = "environment",
 ) -> tuple[Context, list[str]]:
     """The policy context for one plan, and warnings (e.g. --env disagreeing with the plan).
 
     The environment is ``environment`` (--env) when given, else what the plan says (variable or default
     tags), else ``fallback_environment`` (name, source) — the environment popcorn.toml gives the stack.
+    ``scope`` is "shared" for a stack every environment uses (bootstrap, global/*): callers then pass no
+    ``environment``, so the stack is judged by its own (e.g. its ``environment = "global"`` variable).
     """
     plan = plan_input.plan
     warnings: list[str] = []
@@ -97,6 +100,7 @@ def build_context(
         changes=changes,
         environment=env,
         environment_source=env_source,
+        scope=scope,
         variables=variables,
         state_bucket=state_bucket,
         lock_table=lock_table,

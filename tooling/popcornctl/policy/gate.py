@@ -42,6 +42,8 @@ class Setup:
     state_bucket: str | None
     lock_table: str | None
     environments: dict[str, str]  # stack path -> environment name (popcorn.toml)
+    # Stacks of the tree no environment owns (bootstrap, global/*): shared by every environment.
+    shared_stacks: frozenset[str] = frozenset()
 
 
 def find_repo(start: Path) -> Path | None:
@@ -82,13 +84,16 @@ def prepare(
         waivers += load_waivers(extra, required=True, label=_label(extra, repo))
     state_bucket = lock_table = None
     environments: dict[str, str] = {}
+    shared: frozenset[str] = frozenset()
     if (repo / "popcorn.toml").is_file():
         from popcornctl.config import load_config
+        from popcornctl.graph import discover
 
         config = load_config(repo)
         state_bucket, lock_table = config.backend.bucket, config.backend.lock_table
         environments = {env.stack.strip("/"): name for name, env in config.environments.items()}
-    return Setup(repo, policies, ratings, waivers, label, state_bucket, lock_table, environments)
+        shared = frozenset(set(discover(repo)) - set(environments))
+    return Setup(repo, policies, ratings, waivers, label, state_bucket, lock_table, environments, shared)
 
 
 def _tf_names(directory: Path) -> set[str]:
@@ -250,13 +255,19 @@ def evaluate_inputs(
         for item in inputs:
             stack_env = setup.environments.get(item.stack) if item.stack else None
             fallback = (stack_env, f"popcorn.toml environment of stack {item.stack}") if stack_env else None
+            # A stack every environment shares (bootstrap, global/*) keeps its own scope whatever --env says:
+            # `up dev` gates the global stacks too, and their resources are not dev's.
+            shared = item.stack in setup.shared_stacks
             context, warnings = build_context(
                 item,
-                environment=env,
-                fallback_environment=fallback,
+                environment=None if shared else env,
+                fallback_environment=("shared", f"stack {item.stack} is shared by every environment")
+                if shared
+                else fallback,
                 state_bucket=setup.state_bucket,
                 lock_table=setup.lock_table,
                 static=static,
+                scope="shared" if shared else "environment",
             )
             report.warnings.extend(warnings)
             output = run_policies(setup.policies, context)

@@ -80,8 +80,9 @@ module "kafka" {
   subnet_ids         = aws_subnet.private[*].id
   security_group_ids = [aws_security_group.kafka.id]
 
-  instance_type = "t3.medium"
-  kafka_version = "3.9.1"
+  instance_type      = var.instance_type
+  kafka_version      = var.kafka_version
+  broker_generations = var.broker_generations
   data_volume = {
     size_gib       = 20
     final_snapshot = false

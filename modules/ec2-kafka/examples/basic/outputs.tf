@@ -22,3 +22,8 @@ output "user_data" {
   description = "Rendered boot script per node id."
   value       = module.kafka.user_data
 }
+
+output "brokers_pending_roll" {
+  description = "Brokers on an older version, configuration or instance type than the example now asks for."
+  value       = module.kafka.brokers_pending_roll
+}

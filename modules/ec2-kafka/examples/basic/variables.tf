@@ -15,3 +15,21 @@ variable "enable_detailed_monitoring" {
   type        = bool
   default     = true
 }
+
+variable "kafka_version" {
+  description = "Kafka release of the brokers (a change reaches a broker only when its generation rises)."
+  type        = string
+  default     = "3.9.1"
+}
+
+variable "instance_type" {
+  description = "Instance type of the brokers (a change reaches a broker only when its generation rises)."
+  type        = string
+  default     = "t3.medium"
+}
+
+variable "broker_generations" {
+  description = "Node id -> generation: raising one rolls that broker alone (the module's broker_generations)."
+  type        = map(number)
+  default     = {}
+}

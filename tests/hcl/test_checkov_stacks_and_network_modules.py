@@ -1,9 +1,9 @@
-"""Checkov (offline) over each part-1 stack and module: no failed check, and no stale skip.
+"""Checkov (offline) over each shared stack and the network and edge modules: no failed check, and no stale skip.
 
 Each folder is scanned on its own (`checkov -d <folder> --skip-path examples`): a module with its variable
 defaults, a stack as deployed. Examples are left out (they are demo scaffolding, scanned by nobody's gate). The
 scans run as parallel processes from one module-scoped fixture. That the skips are documented in
-docs/SECURITY.md is checked in test_part1_conventions.py.
+docs/SECURITY.md is checked in test_conventions.py.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ FOLDERS = (
     "bootstrap",
     "global/route53-acm",
     "global/ecr",
+    "global/account",
     "modules/vpc",
     "modules/security-groups",
     "modules/iam",

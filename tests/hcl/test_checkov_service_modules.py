@@ -1,4 +1,4 @@
-"""Checkov (offline) over the part-2 modules and their examples: no failed check, and every skip carries a reason
+"""Checkov (offline) over the service modules (ecs, rds, elasticache, ec2-kafka, xray, monitoring) and their examples: no failed check, and every skip carries a reason
 in the code and a row in docs/SECURITY.md under the module's heading."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _checkov() -> list[str]:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    """One Checkov run over modules/ (cheaper than one per module); results are filtered to part 2 below."""
+    """One Checkov run over modules/ (cheaper than one per module); results are filtered to the service modules below."""
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CKV_SKIP_PACKAGE_UPDATE_CHECK="true", LOG_LEVEL="ERROR")
     out = tmp_path_factory.mktemp("checkov") / "report.json"
     with out.open("w") as fh:
@@ -45,7 +45,7 @@ def _module_of(file_path: str) -> str:
     return file_path.lstrip("/").split("/", 1)[0]
 
 
-def test_no_failed_check_in_part2_modules(reports: list[dict[str, Any]]) -> None:
+def test_no_failed_check_in_the_service_modules(reports: list[dict[str, Any]]) -> None:
     assert any(r.get("check_type") == "terraform" for r in reports)
     failed = [
         f"{f['check_id']} {f['resource']} ({f['file_path']}:{f['file_line_range']}) {f['check_name']}"

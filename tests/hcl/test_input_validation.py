@@ -1,4 +1,4 @@
-"""Wrong inputs of the part-2 modules are refused at plan time, before any resource is created.
+"""Wrong inputs of the service modules (ecs, rds, elasticache, ec2-kafka, xray, monitoring) are refused at plan time, before any resource is created.
 
 One throwaway root calls every module with values AWS itself would reject only at create time (or never, silently
 misbehaving); a single init + plan against the sandbox keeps this cheap. A plan (not `validate`) is needed because

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from sandboxdrift import SANDBOX_DRIFT
 from tfhelpers import REPO, resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]
@@ -142,3 +144,76 @@ def test_cluster_id_is_a_stable_16_byte_base64url_uuid(plan: dict[str, Any]) -> 
     assert raw == hashlib.sha256(f"{NAME}/kafka".encode()).digest()[:16]
     for script in _scripts(plan).values():
         assert f'CLUSTER_ID="{cluster_id}"' in script
+
+
+# --------------------------------------------------------------------------------------------- rolling changes
+
+
+def _replans(tf_session: Any, workdir: Path, sandbox: Any, variables: dict[str, str]) -> dict[str, Any]:
+    """A plan against the applied example, without refresh (nothing changed behind Terraform's back)."""
+    engine = tf_session.engine(sandbox)
+    env = tf_session.env(workdir, sandbox)
+    plan_file = workdir / "roll.tfplan"
+    res = engine.plan(workdir, plan_file, variables=variables, refresh=False, env=env)
+    assert res.ok, res.output
+    return engine.show_json(workdir, plan_file, env=env)
+
+
+def _undo_emulator_drift(workdir: Path) -> None:
+    """The emulator reports associate_public_ip_address = true for an instance in a private subnet, which the state
+    keeps from the create on, so every later plan would replace the brokers (tests/sandboxdrift.py), and it returns
+    no maintenance options (an in-place update each plan). AWS reports false and auto_recovery = default. Put AWS's
+    values in the state so the plans below show only what the configuration changes."""
+    path = workdir / "terraform.tfstate"
+    state = json.loads(path.read_text())
+    rule = next(r for pattern, r in SANDBOX_DRIFT.items() if re.search(pattern, 'module.kafka.aws_instance.broker["1"]'))
+    assert rule[1] == {"associate_public_ip_address"}, "the drift this undoes is the documented one"
+    for resource in state["resources"]:
+        if resource["type"] == "aws_instance" and resource["name"] == "broker":
+            for instance in resource["instances"]:
+                instance["attributes"]["associate_public_ip_address"] = False
+                instance["attributes"]["maintenance_options"] = [{"auto_recovery": "default"}]
+    state["serial"] += 1
+    path.write_text(json.dumps(state))
+
+
+def _brokers(planned: dict[str, Any]) -> dict[str, str]:
+    """Node id -> untouched, rolled (replaced by its generation) or what else happens to it and why."""
+    out = {}
+    for rc in planned["resource_changes"]:
+        if rc["type"] != "aws_instance" or rc["name"] != "broker":
+            continue
+        actions = rc["change"]["actions"]
+        if actions == ["no-op"]:
+            out[rc["index"]] = "untouched"
+        elif rc.get("action_reason") == "replace_by_triggers":
+            out[rc["index"]] = "rolled"
+        else:
+            before, after = rc["change"].get("before") or {}, rc["change"].get("after") or {}
+            changed = sorted(k for k in after if before.get(k) != after.get(k))
+            out[rc["index"]] = f"{actions} {rc.get('action_reason')} {rc['change'].get('replace_paths')} {changed}"
+    return out
+
+
+@pytest.mark.slow
+def test_a_change_rolls_one_broker_per_apply(tf_session: Any, sandbox: Any, tmp_path: Path) -> None:
+    """Applied with three brokers, then planned again: a new Kafka version and instance type replace or restart no
+    broker (they are listed as pending); raising broker 2's generation replaces broker 2 alone, with the new
+    configuration."""
+    from hclsupport import portable_copy
+
+    work = portable_copy(EXAMPLE, tmp_path / "kafka")
+    base = {"broker_count": "3", "enable_detailed_monitoring": "false"}
+    tf_session.apply(work, sandbox=sandbox, variables=base)
+    _undo_emulator_drift(work)
+
+    changed = {**base, "kafka_version": "4.0.0", "instance_type": "t3.large"}
+    config_only = _replans(tf_session, work, sandbox, changed)
+    assert _brokers(config_only) == dict.fromkeys("123", "untouched")
+    assert config_only["planned_values"]["outputs"]["brokers_pending_roll"]["value"] == ["1", "2", "3"]
+
+    rolled = _replans(tf_session, work, sandbox, {**changed, "broker_generations": '{"2" = 1}'})
+    assert _brokers(rolled) == {"1": "untouched", "2": "rolled", "3": "untouched"}
+    new = next(rc for rc in rolled["resource_changes"] if rc["address"] == 'module.kafka.aws_instance.broker["2"]')
+    assert new["change"]["after"]["instance_type"] == "t3.large"
+    assert "4.0.0" in rolled["planned_values"]["outputs"]["user_data"]["value"]["2"]

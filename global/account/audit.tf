@@ -1,7 +1,7 @@
 ################################################################################
-# API auditing: a multi-region CloudTrail trail (enable_cloudtrail; prod owns the account's trail).
-# Log files go to a KMS-encrypted, versioned S3 bucket with log-file validation, and a copy to CloudWatch Logs
-# ("/aws/cloudtrail/<name>") for searching and metric filters.
+# Audit: the account's multi-region CloudTrail trail (enable_cloudtrail). Log files go to a KMS-encrypted, versioned
+# S3 bucket with log-file validation, and a copy to CloudWatch Logs ("/aws/cloudtrail/<project>") for searching and
+# metric filters. One trail records every region and environment of the account.
 ################################################################################
 
 locals {
@@ -9,9 +9,108 @@ locals {
   # (versioning, encryption, ...) through "trail" keys but not through count indexes in a root module.
   trail = var.enable_cloudtrail ? toset(["trail"]) : toset([])
 
-  account_id     = data.aws_caller_identity.current.account_id
-  partition      = data.aws_partition.current.partition
-  cloudtrail_arn = "arn:${local.partition}:cloudtrail:${var.region}:${local.account_id}:trail/${var.name}"
+  trail_name           = var.project
+  cloudtrail_arn       = "arn:${local.partition}:cloudtrail:${var.region}:${local.account_id}:trail/${local.trail_name}"
+  trail_bucket         = "${var.project}-cloudtrail-${local.account_id}"
+  trail_bucket_arn     = "arn:${local.partition}:s3:::${local.trail_bucket}"
+  trail_log_group_name = "/aws/cloudtrail/${var.project}"
+}
+
+################################################################################
+# The trail's key: CloudTrail encrypts log files with it, CloudWatch Logs the searchable copy
+################################################################################
+
+data "aws_iam_policy_document" "audit_key" {
+  count = var.enable_cloudtrail ? 1 : 0
+
+  #checkov:skip=CKV_AWS_109:Key policy: "*" is the key itself; administration is limited to the account root principal (IAM governs who).
+  #checkov:skip=CKV_AWS_111:Key policy: "*" is the key itself; every service statement is scoped by principal and condition.
+  #checkov:skip=CKV_AWS_356:Key policy: "*" is the only valid Resource in a KMS key policy.
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudTrailEncryptsLogFiles"
+    actions   = ["kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:aws:cloudtrail:arn"
+      values   = ["arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.cloudtrail_arn]
+    }
+  }
+
+  statement {
+    sid       = "CloudTrailDescribesKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.cloudtrail_arn]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsForTheTrailCopy"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.trail_log_group_name}"]
+    }
+  }
+}
+
+resource "aws_kms_key" "audit" {
+  count = var.enable_cloudtrail ? 1 : 0
+
+  description             = "${var.project}: CloudTrail log files and their CloudWatch Logs copy"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_days
+  policy                  = data.aws_iam_policy_document.audit_key[0].json
+
+  tags = { Name = "${var.project}-audit" }
+}
+
+resource "aws_kms_alias" "audit" {
+  count = var.enable_cloudtrail ? 1 : 0
+
+  name          = "alias/${var.project}-audit"
+  target_key_id = aws_kms_key.audit[0].key_id
 }
 
 resource "aws_s3_bucket" "cloudtrail" {
@@ -20,10 +119,10 @@ resource "aws_s3_bucket" "cloudtrail" {
   #checkov:skip=CKV_AWS_18:The trail bucket is itself the audit log; its reads and writes are recorded by the trail (data events are out of scope), a log-of-logs bucket adds nothing.
   #checkov:skip=CKV_AWS_144:Cross-region replication of the audit log is not required for this project; versioning plus log-file validation protect integrity.
   #checkov:skip=CKV2_AWS_62:Nothing consumes new-object events; the CloudWatch Logs copy serves searching and alarms.
-  bucket        = "${var.name}-cloudtrail-${local.account_id}"
-  force_destroy = var.disposable
+  bucket        = local.trail_bucket
+  force_destroy = var.force_destroy
 
-  tags = { Name = "${var.name}-cloudtrail" }
+  tags = { Name = local.trail_bucket }
 }
 
 resource "aws_s3_bucket_ownership_controls" "cloudtrail" {
@@ -66,7 +165,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "cloudtrail" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.logs.arn
+      kms_master_key_id = aws_kms_key.audit[0].arn
     }
   }
 }
@@ -106,7 +205,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   statement {
     sid       = "CloudTrailChecksBucketAcl"
     actions   = ["s3:GetBucketAcl"]
-    resources = [aws_s3_bucket.cloudtrail["trail"].arn]
+    resources = [local.trail_bucket_arn]
 
     principals {
       type        = "Service"
@@ -123,7 +222,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   statement {
     sid       = "CloudTrailWritesLogFiles"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.cloudtrail["trail"].arn}/AWSLogs/${local.account_id}/*"]
+    resources = ["${local.trail_bucket_arn}/AWSLogs/${local.account_id}/*"]
 
     principals {
       type        = "Service"
@@ -143,21 +242,25 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
     }
   }
 
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.cloudtrail["trail"].arn, "${aws_s3_bucket.cloudtrail["trail"].arn}/*"]
+  dynamic "statement" {
+    for_each = var.deny_insecure_transport ? [1] : []
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+    content {
+      sid       = "DenyInsecureTransport"
+      effect    = "Deny"
+      actions   = ["s3:*"]
+      resources = [local.trail_bucket_arn, "${local.trail_bucket_arn}/*"]
 
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "Bool"
+        variable = "aws:SecureTransport"
+        values   = ["false"]
+      }
     }
   }
 }
@@ -174,12 +277,12 @@ resource "aws_s3_bucket_policy" "cloudtrail" {
 resource "aws_cloudwatch_log_group" "cloudtrail" {
   for_each = local.trail
 
-  #checkov:skip=CKV_AWS_338:This is the searchable copy with the environment's retention (log_retention_days); the S3 bucket keeps every log file for cloudtrail_retention_days (365 by default).
-  name              = "/aws/cloudtrail/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.logs.arn
+  #checkov:skip=CKV_AWS_338:This is the searchable copy with a short retention (cloudtrail_log_retention_days); the S3 bucket keeps every log file for cloudtrail_retention_days (365 by default).
+  name              = local.trail_log_group_name
+  retention_in_days = var.cloudtrail_log_retention_days
+  kms_key_id        = aws_kms_key.audit[0].arn
 
-  tags = { Name = "/aws/cloudtrail/${var.name}" }
+  tags = { Name = local.trail_log_group_name }
 }
 
 data "aws_iam_policy_document" "cloudtrail_assume" {
@@ -215,8 +318,8 @@ data "aws_iam_policy_document" "cloudtrail_logs" {
 resource "aws_iam_role" "cloudtrail" {
   for_each = local.trail
 
-  name               = "${var.name}-cloudtrail-logs"
-  description        = "Lets the ${var.name} trail deliver events to CloudWatch Logs."
+  name               = "${var.project}-cloudtrail-logs"
+  description        = "Lets the ${var.project} trail deliver events to CloudWatch Logs."
   assume_role_policy = data.aws_iam_policy_document.cloudtrail_assume["trail"].json
 
   tags = var.tags
@@ -234,12 +337,12 @@ resource "aws_cloudtrail" "this" {
   for_each = local.trail
 
   #checkov:skip=CKV_AWS_252:No SNS notification per delivered log file: nothing consumes them, and the alert topic must stay for alarms; the CloudWatch Logs copy is the integration point.
-  name                          = var.name
+  name                          = local.trail_name
   s3_bucket_name                = aws_s3_bucket.cloudtrail["trail"].id
   is_multi_region_trail         = true
   include_global_service_events = true
   enable_log_file_validation    = true
-  kms_key_id                    = aws_kms_key.logs.arn
+  kms_key_id                    = aws_kms_key.audit[0].arn
   cloud_watch_logs_group_arn    = "${aws_cloudwatch_log_group.cloudtrail["trail"].arn}:*"
   cloud_watch_logs_role_arn     = aws_iam_role.cloudtrail["trail"].arn
 
@@ -248,7 +351,7 @@ resource "aws_cloudtrail" "this" {
     include_management_events = true
   }
 
-  tags = { Name = var.name }
+  tags = { Name = local.trail_name }
 
   depends_on = [aws_s3_bucket_policy.cloudtrail, aws_iam_role_policy.cloudtrail]
 }

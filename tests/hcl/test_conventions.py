@@ -1,9 +1,9 @@
 """Repository conventions that need no Terraform run.
 
-- Module conventions (docs/internal/CONTRACTS.md, issue "HCL part 1"), for every folder under modules/: the four
+- Module conventions (docs/internal/CONTRACTS.md), for every folder under modules/: the four
   files, versions pinned as agreed, no provider blocks, `name`/`tags` inputs, every variable typed and described,
   every output described, secret-looking outputs sensitive, an examples/basic with its own provider.
-- The part-1 stacks: region variable and default_tags as agreed; bootstrap's bucket/table defaults equal
+- The shared stacks (bootstrap, global/*): region variable and default_tags as agreed; bootstrap's bucket/table defaults equal
   popcorn.toml's [backend] (the backend.tf files are checked against popcorn.toml by tests/foundation).
 - docs/SECURITY.md lists exactly the `#checkov:skip` comments of the code, folder by folder.
 - Every module README's generated inputs/outputs section is current (scripts/gen_module_docs.py).
@@ -24,7 +24,7 @@ import pytest
 
 from tfhelpers import REPO
 
-PART1_STACKS = ("bootstrap", "global/route53-acm", "global/ecr")
+SHARED_STACKS = ("bootstrap", *sorted(p.relative_to(REPO).as_posix() for p in REPO.glob("global/*") if p.is_dir()))
 MODULES = sorted(d for d in (REPO / "modules").iterdir() if d.is_dir() and any(d.glob("*.tf")))
 MODULE_IDS = [d.name for d in MODULES]
 SECRET_WORDS = re.compile(r"(password|secret|token|private_key|credential)", re.I)
@@ -75,7 +75,7 @@ def test_module_versions(module: Path) -> None:
     assert len(terraform) == 1, f"{module.name}: one terraform block (versions.tf)"
     assert first(terraform[0]["required_version"]) == ">= 1.11"
     aws = first(first(terraform[0]["required_providers"])["aws"])
-    assert first(aws["source"]) == "hashicorp/aws" and first(aws["version"]) == "~> 5.100"
+    assert first(aws["source"]) == "hashicorp/aws" and first(aws["version"]) == "~> 5.100.0"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=MODULE_IDS)
@@ -104,10 +104,10 @@ def test_module_outputs_described_and_secrets_sensitive(module: Path) -> None:
             assert first(body.get("sensitive")) is True, f"{module.name}: output {name} looks secret, mark it sensitive"
 
 
-# --------------------------------------------------------------------------------------------- part-1 stacks
+# --------------------------------------------------------------------------------------------- shared stacks
 
 
-@pytest.mark.parametrize("stack", PART1_STACKS)
+@pytest.mark.parametrize("stack", SHARED_STACKS)
 def test_stack_provider_region_and_default_tags(stack: str) -> None:
     folder = REPO / stack
     region = blocks(folder, "variable")["region"]
@@ -228,14 +228,15 @@ def test_readme_inputs_outputs_current(folder: Path) -> None:
     )
 
 
-def test_every_part1_folder_has_generated_docs() -> None:
+def test_every_shared_stack_and_module_has_generated_docs() -> None:
     expected = {
         "modules/vpc",
         "modules/security-groups",
         "modules/iam",
         "modules/alb",
         "modules/cloudmap",
-        *PART1_STACKS,
+        "global/account",
+        *SHARED_STACKS,
     }
     assert expected <= {d.relative_to(REPO).as_posix() for d in DOC_TARGETS}
 
