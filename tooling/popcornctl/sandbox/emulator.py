@@ -61,6 +61,9 @@ class Emulator:
         )
         from werkzeug.serving import make_server
 
+        from popcornctl.sandbox.extensions import install_all
+
+        install_all()
         app = serialized(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self.port = int(self._server.server_address[1])
