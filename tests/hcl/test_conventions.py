@@ -1,6 +1,6 @@
 """Repository conventions that need no Terraform run.
 
-- Module conventions (docs/internal/CONTRACTS.md), for every folder under modules/: the four
+- Module conventions (docs/MODULE_CONTRACTS.md), for every folder under modules/: the four
   files, versions pinned as agreed, no provider blocks, `name`/`tags` inputs, every variable typed and described,
   every output described, secret-looking outputs sensitive, an examples/basic with its own provider.
 - The shared stacks (bootstrap, global/*): region variable and default_tags as agreed; bootstrap's bucket/table defaults equal
@@ -53,6 +53,27 @@ def blocks(folder: Path, kind: str) -> dict[str, dict[str, Any]]:
 
 def first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def contract_outputs() -> dict[str, list[str]]:
+    """Module -> the outputs docs/MODULE_CONTRACTS.md promises (its "out" lists, one bullet per module)."""
+    text = (REPO / "docs/MODULE_CONTRACTS.md").read_text()
+    promised: dict[str, list[str]] = {}
+    for bullet in re.split(r"\n- ", text)[1:]:
+        module, _, rest = bullet.partition(":")
+        out = re.search(r"\bout:?\s(.*)", rest, re.S)
+        if out:
+            names = re.findall(r"\b([a-z][a-z0-9_]+)\b(?![^(]*\))", out.group(1).split("\n\n")[0])
+            promised[module.strip()] = [n for n in names if n not in {"map", "list", "string", "out"}]
+    return promised
+
+
+@pytest.mark.parametrize("module", MODULES, ids=MODULE_IDS)
+def test_module_contract_outputs_exist(module: Path) -> None:
+    promised = contract_outputs()
+    assert module.name in promised, f"docs/MODULE_CONTRACTS.md has no bullet for modules/{module.name}"
+    missing = [o for o in promised[module.name] if o not in blocks(module, "output")]
+    assert not missing, f"docs/MODULE_CONTRACTS.md promises outputs modules/{module.name} lacks: {missing}"
 
 
 # --------------------------------------------------------------------------------------------- modules
