@@ -17,8 +17,8 @@ from popcornctl.console import make_console, print_json
 from popcornctl.diagnose import (
     DEFAULT_TIMEOUT,
     Deadline,
+    DiagnosisReport,
     Names,
-    Report,
     Window,
     diagnose_alb,
     diagnose_all,
@@ -312,7 +312,9 @@ def _usage(since: str, timeout: str) -> tuple[Window, float]:
     return Window.ending_now(parse_since(since)), parse_timeout(timeout)
 
 
-def _run(rt: Runtime, window: Window, seconds: float, diagnose: Callable[[Window, Deadline, str], Report]) -> int:
+def _run(
+    rt: Runtime, window: Window, seconds: float, diagnose: Callable[[Window, Deadline, str], DiagnosisReport]
+) -> int:
     """Check the identity within the deadline, diagnose within what is left, print; the exit code."""
     deadline = Deadline(seconds, rt.target.describe())
     ident = deadline.call(rt.clients.caller_identity)
@@ -379,7 +381,7 @@ def everything(rt: Runtime, *, env: str | None, since: str, timeout: str = DEFAU
         where=where, deadline=deadline))
 
 
-def _emit(rt: Runtime, report: Report) -> int:
+def _emit(rt: Runtime, report: DiagnosisReport) -> int:
     if rt.settings.output == "json":
         print_json(report.to_dict())
     else:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from popcornctl.diagnose.deadline import Deadline
-from popcornctl.diagnose.findings import Finding, Health, Names, Report, Status, TargetReport
+from popcornctl.diagnose.findings import DiagnosisReport, Finding, Health, Names, Status, TargetReport
 from popcornctl.diagnose.window import DEFAULT_TIMEOUT, Window, parse_since, parse_timeout
 
 if TYPE_CHECKING:
@@ -42,10 +42,10 @@ F = TypeVar("F")
 __all__ = [
     "DEFAULT_TIMEOUT",
     "Deadline",
+    "DiagnosisReport",
     "Finding",
     "Health",
     "Names",
-    "Report",
     "Status",
     "TargetReport",
     "Window",
@@ -72,7 +72,7 @@ def diagnose_ecs(
     where: str = "",
     max_workers: int = 16,
     deadline: Deadline | None = None,
-) -> Report:
+) -> DiagnosisReport:
     """Diagnose an ECS cluster (all services, or the named ones): cluster summary first, then per service."""
     from popcornctl.diagnose.ecs import EcsTarget
 
@@ -95,7 +95,7 @@ def diagnose_rds(
     ecs_subnets: list[str] | None = None,
     where: str = "",
     deadline: Deadline | None = None,
-) -> Report:
+) -> DiagnosisReport:
     """Diagnose one RDS DB instance (``prod`` expects Multi-AZ and 7+ days of backups)."""
     from popcornctl.diagnose.rds import RdsTarget
     from popcornctl.diagnose.rds.fetch import RdsFetch
@@ -126,7 +126,7 @@ def diagnose_alb(
     environment: str | None = None,
     where: str = "",
     deadline: Deadline | None = None,
-) -> Report:
+) -> DiagnosisReport:
     """Diagnose one Application Load Balancer and its target groups (``cluster``: whose services register)."""
     from popcornctl.diagnose.alb import AlbTarget
     from popcornctl.diagnose.alb.fetch import AlbFetch
@@ -148,7 +148,7 @@ def diagnose_cache(
     environment: str | None = None,
     where: str = "",
     deadline: Deadline | None = None,
-) -> Report:
+) -> DiagnosisReport:
     """Diagnose one Valkey replication group (``cluster``: the ECS cluster whose services use it)."""
     from popcornctl.diagnose.cache import CacheTarget
     from popcornctl.diagnose.cache.fetch import CacheFetch
@@ -172,7 +172,7 @@ def diagnose_kafka(
     environment: str | None = None,
     where: str = "",
     deadline: Deadline | None = None,
-) -> Report:
+) -> DiagnosisReport:
     """Diagnose the Kafka brokers (by instance id, else the ``<prefix>-kafka-*`` instances)."""
     from popcornctl.diagnose.kafka import KafkaTarget
     from popcornctl.diagnose.kafka.fetch import KafkaFetch
@@ -195,7 +195,7 @@ def diagnose_network(
     environment: str | None = None,
     where: str = "",
     deadline: Deadline | None = None,
-) -> Report:
+) -> DiagnosisReport:
     """Diagnose one VPC (by id, else by its Name tag)."""
     from popcornctl.diagnose.network import NetworkTarget
     from popcornctl.diagnose.network.fetch import NetworkFetch
@@ -216,7 +216,7 @@ def diagnose_all(
     environment: str | None = None,
     where: str = "",
     deadline: Deadline | None = None,
-) -> Report:
+) -> DiagnosisReport:
     """Diagnose every target of an environment in one run (names from :func:`.names.resolve_all`)."""
     from popcornctl.diagnose.environment import EnvironmentTarget, environment_parts
 
@@ -234,12 +234,12 @@ def _run(
     names: Names | None,
     environment: str | None,
     deadline: Deadline | None,
-) -> Report:
+) -> DiagnosisReport:
     from popcornctl.diagnose.runner import run
 
     deadline = deadline or Deadline(parse_timeout(DEFAULT_TIMEOUT), where)
     targets, fetch_seconds = run(target, deadline, answer_within=clients.answer_within)
-    return Report(
+    return DiagnosisReport(
         command=command,
         where=where,
         region=clients.target.region,

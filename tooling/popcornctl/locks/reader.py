@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from popcornctl.common.awserrors import error_code
 from popcornctl.errors import PopcornError
-from popcornctl.locks.awserrors import aws_errors
+from popcornctl.locks.aws_failures import aws_errors
 from popcornctl.locks.model import (
     DIGEST_SUFFIX,
     LOCKFILE_SUFFIX,

@@ -2,7 +2,7 @@
 
 A policy is any object with the attributes of :class:`Policy` (``id``, ``title``, ``severity``,
 ``resource_types``, ``rationale``, ``remediation``) and an ``evaluate(change, context)`` method that
-yields :class:`Finding` objects. The :func:`policy` decorator turns a plain function into one::
+yields :class:`PolicyFinding` objects. The :func:`policy` decorator turns a plain function into one::
 
     from popcornctl.policy.api import UNKNOWN, Change, Context, Findings, fail, policy, unknown
 
@@ -24,7 +24,7 @@ used as a boolean, so forgetting to check for it fails loudly instead of passing
 Optional policy attributes (read with defaults when absent):
 
 - ``environments`` (tuple of names, default: all) — the policy only applies to plans of these
-  environments; when the environment cannot be told the engine reports the policy as not evaluated.
+  environments; when the environment cannot be told the evaluator reports the policy as not evaluated.
 - ``evaluates_deletes`` (default False) — also receive pure deletes (``after`` is ``None``).
 - ``needs_plan`` (default False) — cannot run from configuration alone (``policy-check DIR``).
 """
@@ -34,13 +34,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-SEVERITY_RANK: dict[str, int] = {"critical": 4, "high": 3, "medium": 2, "low": 1, "unrated": 0}
 
-Status = Literal["fail", "unknown"]
+class PolicyStatus(StrEnum):
+    """A policy result's status. A policy yields ``fail`` or ``unknown``; the gate adds the other three."""
+
+    FAIL = "fail"  # the policy is violated
+    UNKNOWN = "unknown"  # cannot be decided before apply; blocks only at --fail-on unknown
+    ERROR = "error"  # the policy raised: always blocks (the gate fails closed)
+    EXPIRED = "expired"  # a waiver past its date: always blocks
+    WAIVED = "waived"  # a failure a current waiver covers: never blocks
 
 
 class _Unknown:
@@ -68,27 +74,27 @@ UNKNOWN: Any = _Unknown()
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class PolicyFinding:
     """What a policy yields: a failure, or a check that cannot be decided until apply."""
 
     message: str
-    status: Status = "fail"
+    status: PolicyStatus = PolicyStatus.FAIL
     attribute: str | None = None
     address: str | None = None  # only to attach the finding to another resource than the one evaluated
 
 
-Findings = Iterator[Finding]
+Findings = Iterator[PolicyFinding]
 T = TypeVar("T")
 
 
-def fail(message: str, *, attribute: str | None = None, address: str | None = None) -> Finding:
+def fail(message: str, *, attribute: str | None = None, address: str | None = None) -> PolicyFinding:
     """A violation of the policy."""
-    return Finding(message=message, status="fail", attribute=attribute, address=address)
+    return PolicyFinding(message=message, status=PolicyStatus.FAIL, attribute=attribute, address=address)
 
 
-def unknown(message: str, *, attribute: str | None = None, address: str | None = None) -> Finding:
+def unknown(message: str, *, attribute: str | None = None, address: str | None = None) -> PolicyFinding:
     """The policy cannot decide before apply ("unknown until apply"); never blocks the gate."""
-    return Finding(message=message, status="unknown", attribute=attribute, address=address)
+    return PolicyFinding(message=message, status=PolicyStatus.UNKNOWN, attribute=attribute, address=address)
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -460,7 +466,7 @@ def unset_default(change: Change, context: Context, attribute: str) -> bool:
     return change.get(attribute) is UNKNOWN and context.configured(change, attribute) is False
 
 
-EvaluateFn = Callable[[Change, Context], Iterable[Finding]]
+EvaluateFn = Callable[[Change, Context], Iterable[PolicyFinding]]
 
 
 @runtime_checkable
@@ -469,12 +475,12 @@ class Policy(Protocol):
 
     id: str  # POP-<AREA>-<nnn>, e.g. POP-RDS-001
     title: str  # one line: what must hold
-    severity: str  # critical | high | medium | low
+    severity: str  # a rated Severity: critical | high | medium | low
     resource_types: tuple[str, ...]  # Terraform types it evaluates; ("*",) for every type
     rationale: str  # why it matters for this platform
     remediation: str  # what to change
 
-    def evaluate(self, change: Change, context: Context) -> Iterable[Finding]: ...
+    def evaluate(self, change: Change, context: Context) -> Iterable[PolicyFinding]: ...
 
 
 @dataclass(frozen=True)
@@ -492,7 +498,7 @@ class FunctionPolicy:
     evaluates_deletes: bool = False
     needs_plan: bool = False
 
-    def evaluate(self, change: Change, context: Context) -> Iterable[Finding]:
+    def evaluate(self, change: Change, context: Context) -> Iterable[PolicyFinding]:
         """Run the wrapped function."""
         return self.fn(change, context)
 

@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from popcornctl.policy.api import SEVERITIES, SEVERITY_RANK
-from popcornctl.policy.report import NOTHING_EVALUATED, Report, Result, threshold_rank
+from popcornctl.common.severity import ALL_SEVERITIES, SEVERITY_RANK
+from popcornctl.policy.results import NOTHING_EVALUATED, PolicyReport, Result, threshold_rank
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,7 +23,7 @@ _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "unrated": "dim"}
 
 
-def render(report: Report, fmt: str, fail_on: str) -> str:
+def render(report: PolicyReport, fmt: str, fail_on: str) -> str:
     """The report as text in ``fmt`` (json, sarif, junit, or plain table)."""
     if fmt == "json":
         return json.dumps(report.as_dict(fail_on), indent=2) + "\n"
@@ -39,7 +39,7 @@ def render(report: Report, fmt: str, fail_on: str) -> str:
 # -- table ---------------------------------------------------------------------------------------
 
 
-def table_text(report: Report, fail_on: str, width: int = 160) -> str:
+def table_text(report: PolicyReport, fail_on: str, width: int = 160) -> str:
     """The table as plain text (for --out FILE)."""
     import io
 
@@ -51,7 +51,7 @@ def table_text(report: Report, fail_on: str, width: int = 160) -> str:
     return buffer.getvalue()
 
 
-def _header(report: Report) -> str:
+def _header(report: PolicyReport) -> str:
     envs = sorted({f"{i.environment} ({i.environment_source})" for i in report.inputs if i.environment})
     env = ", ".join(envs) if envs else "unknown"
     ran = sum(1 for p in report.policies if p.status == "ran")
@@ -85,12 +85,12 @@ def _findings_table(title: str, style: str) -> Any:
     return table
 
 
-def _name(result: Result, report: Report) -> str:
+def _name(result: Result, report: PolicyReport) -> str:
     """The address, stack-qualified only when the report covers several stacks."""
     return result.qualified_address if report.multi_stack else result.address
 
 
-def _where(result: Result, report: Report) -> Any:
+def _where(result: Result, report: PolicyReport) -> Any:
     from rich.text import Text
 
     text = Text(_name(result, report))
@@ -99,7 +99,7 @@ def _where(result: Result, report: Report) -> Any:
     return text
 
 
-def print_table(report: Report, fail_on: str, console: Console) -> None:
+def print_table(report: PolicyReport, fail_on: str, console: Console) -> None:
     """Findings grouped by severity (blocking first), then waived, unknown, not run, warnings, verdict."""
     from rich import box
     from rich.table import Table
@@ -114,7 +114,7 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
             table.add_row(r.id, _where(r, report), Text(f"{r.status}: {r.message}\nfix: {r.remediation}"))
         console.print(table)
     failing = [r for r in report.results if r.status == "fail"]
-    for severity in (*SEVERITIES, "unrated"):
+    for severity in ALL_SEVERITIES:
         group = [r for r in failing if r.severity == severity]
         if not group:
             continue
@@ -216,7 +216,7 @@ def _fingerprint(result: Result) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def to_sarif(report: Report, fail_on: str) -> dict[str, Any]:
+def to_sarif(report: PolicyReport, fail_on: str) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run; rules carry GitHub's ``security-severity``."""
     from popcornctl import __version__
 
@@ -327,7 +327,7 @@ def to_sarif(report: Report, fail_on: str) -> dict[str, Any]:
 # -- JUnit ---------------------------------------------------------------------------------------
 
 
-def to_junit(report: Report, fail_on: str) -> str:
+def to_junit(report: PolicyReport, fail_on: str) -> str:
     """JUnit XML: one suite per policy (and per Checkov check that failed), one case per resource."""
     by_key: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for result in report.results:

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from popcornctl.config import Where, parse, read_toml, spec
 from popcornctl.errors import PopcornError
-from popcornctl.policy.report import Result, WaiverState
+from popcornctl.policy.api import PolicyStatus
+from popcornctl.policy.results import Result, WaiverState
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def apply_waivers(
                     id=waiver.id,
                     title="Waiver expired",
                     severity="high",
-                    status="expired",
+                    status=PolicyStatus.EXPIRED,
                     address=waiver.address,
                     message=(
                         f"waiver #{waiver.entry} for {waiver.id} on {waiver.address} expired on "
@@ -160,6 +161,6 @@ def apply_waivers(
             )
             continue
         for result in matched:
-            result.status = "waived"
+            result.status = PolicyStatus.WAIVED
             result.waiver = info
     return results + extra, states, warnings

@@ -1,4 +1,4 @@
-"""Putting a run together: policies + Checkov (concurrently) + file:line + waivers → one :class:`Report`."""
+"""Putting a run together: policies + Checkov (concurrently) + file:line + waivers → one :class:`PolicyReport`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.severity import Severity
 from popcornctl.errors import PopcornError
+from popcornctl.policy.api import PolicyStatus
 from popcornctl.policy.checkov import (
     CheckovJob,
     CheckovOutcome,
@@ -19,10 +21,10 @@ from popcornctl.policy.checkov import (
     start_dir_scan,
     start_plan_scan,
 )
-from popcornctl.policy.engine import EngineOutput, build_context, run_policies
+from popcornctl.policy.evaluator import Evaluation, build_context, run_policies
 from popcornctl.policy.loader import LoadedPolicy, load_policies
-from popcornctl.policy.plan import PlanInput, normalise_env, split_inputs
-from popcornctl.policy.report import NOTHING_EVALUATED, CheckovInfo, InputInfo, PolicyRun, Report, Result
+from popcornctl.policy.planjson import PlanInput, normalise_env, split_inputs
+from popcornctl.policy.results import NOTHING_EVALUATED, CheckovInfo, InputInfo, PolicyReport, PolicyRun, Result
 from popcornctl.policy.sourcemap import SourceMap
 from popcornctl.policy.waivers import Waiver, apply_waivers, load_waivers
 
@@ -147,20 +149,20 @@ def _locate(result: Result, sourcemap: SourceMap | None) -> None:
 def _merge_checkov(
     outcome: CheckovOutcome,
     setup: Setup,
-    engine: EngineOutput,
+    evaluation: Evaluation,
     stack: str | None,
     root: Path | None,
     info: CheckovInfo,
 ) -> list[Result]:
     ours: dict[tuple[str, str], list[Result]] = {}
-    for result in engine.results:
+    for result in evaluation.results:
         ours.setdefault((result.id, result.address), []).append(result)
     merged: list[Result] = []
     info.failed += len(outcome.findings)
     for finding in outcome.findings:
         rating = setup.ratings.get(finding.check_id)
         equivalent = rating.equivalent if rating else None
-        if equivalent and (equivalent, finding.address) in engine.evaluated:
+        if equivalent and (equivalent, finding.address) in evaluation.evaluated:
             failing = [r for r in ours.get((equivalent, finding.address), []) if r.status in ("fail", "error")]
             if failing:
                 for result in failing:
@@ -187,8 +189,8 @@ def _merge_checkov(
             Result(
                 id=finding.check_id,
                 title=finding.name,
-                severity=rating.severity if rating else "unrated",
-                status="fail",
+                severity=rating.severity if rating else Severity.UNRATED,
+                status=PolicyStatus.FAIL,
                 address=finding.address,
                 message=finding.name + (f" (note: {rating.note})" if rating and rating.note else ""),
                 source="checkov",
@@ -231,9 +233,9 @@ def evaluate_inputs(
     today: dt.date | None = None,
     static: bool = False,
     static_dirs: list[Path] | None = None,
-) -> Report:
+) -> PolicyReport:
     """Evaluate plans (or static would-be plans) with our policies and, concurrently, Checkov."""
-    report = Report(static=static)
+    report = PolicyReport(static=static)
     jobs: list[CheckovJob | None] = []
     tmp = tempfile.TemporaryDirectory(prefix="popcornctl-policy-")
     try:
@@ -249,7 +251,7 @@ def evaluate_inputs(
                     jobs.append(start_plan_scan(path, item.root))
         else:
             report.checkov.reason = "--no-checkov"
-        outputs: list[EngineOutput] = []
+        outputs: list[Evaluation] = []
         runs: list[dict[str, PolicyRun]] = []
         sourcemaps: list[SourceMap | None] = []
         for item in inputs:
@@ -362,7 +364,7 @@ def evaluate_plan(
     policies_dir: Path | None = None,
     extra_waivers: Sequence[Path] = (),
     today: dt.date | None = None,
-) -> Report:
+) -> PolicyReport:
     """Evaluate one stack's plan dict: see :mod:`popcornctl.policy` for the contract."""
     stack_root, found_repo = _root_and_repo(root, repo, plan)
     setup = prepare(found_repo, waivers_path=waivers_path, policies_dir=policies_dir, extra_waivers=extra_waivers)
@@ -398,7 +400,7 @@ def evaluate_directory(
     env: str | None,
     run_checkov: bool,
     today: dt.date | None = None,
-) -> Report:
+) -> PolicyReport:
     """Static scan: Checkov on the configuration, and our policies on it where they can run without a plan."""
     from popcornctl.policy.static import static_plan
 
