@@ -27,7 +27,8 @@ from typing import Any
 
 from popcornctl.common.process import start_group
 from popcornctl.common.severity import RATED_SEVERITIES
-from popcornctl.config import Where, parse, read_toml, spec
+from popcornctl.common.tomlfile import read_toml
+from popcornctl.config import Where, parse, spec
 from popcornctl.errors import PopcornError
 
 OFFLINE_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "WARNING"}

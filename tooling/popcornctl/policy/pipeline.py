@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.repo import REPO_MARKER, find_repo
 from popcornctl.common.severity import Severity
 from popcornctl.errors import PopcornError
 from popcornctl.policy.api import PolicyStatus
@@ -48,15 +49,6 @@ class Setup:
     shared_stacks: frozenset[str] = frozenset()
 
 
-def find_repo(start: Path) -> Path | None:
-    """The folder holding popcorn.toml at or above ``start``."""
-    here = start.resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "popcorn.toml").is_file():
-            return candidate
-    return None
-
-
 def _label(path: Path, repo: Path) -> str:
     try:
         return path.resolve().relative_to(repo.resolve()).as_posix()
@@ -87,7 +79,7 @@ def prepare(
     state_bucket = lock_table = None
     environments: dict[str, str] = {}
     shared: frozenset[str] = frozenset()
-    if (repo / "popcorn.toml").is_file():
+    if (repo / REPO_MARKER).is_file():
         from popcornctl.config import load_config
         from popcornctl.graph import discover
 

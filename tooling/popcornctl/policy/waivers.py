@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from popcornctl.config import Where, parse, read_toml, spec
+from popcornctl.common.tomlfile import read_toml
+from popcornctl.config import Where, parse, spec
 from popcornctl.errors import PopcornError
 from popcornctl.policy.api import PolicyStatus
 from popcornctl.policy.results import Result, WaiverState
