@@ -1,4 +1,4 @@
-"""Issue 13 item 5: when AWS stops answering, diagnose ends within its deadline with one line and exit 2.
+"""When AWS stops answering, diagnose ends within its deadline with one line and exit 2.
 
 A stalled endpoint (tests/diagnose/diagstall.py: accepts, reads, never answers) and a killed emulator (a real
 sandbox process, killed by pid in the middle of a run). No timing asserts: the tests assert the outcome, and
