@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from popcornctl.drift.model import AttributeChange, DriftReport, ManagedFinding, StackDrift, UnmanagedResource
+from popcornctl.drift.model import AttributeChange, DriftReport, ManagedFinding, UnmanagedResource
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -147,13 +147,6 @@ def render_text(console: Console, report: DriftReport, *, verbose: bool = False)
     for problem in report.errors():
         console.print(f"[bold red]incomplete:[/] {escape(problem)}", highlight=False)
     console.print(f"\n[bold]drift {report.env}:[/] {summary_line(report)} (exit {report.exit_code})", highlight=False)
-
-
-def _stack_headline(stack: StackDrift) -> str:
-    if stack.status == "checked":
-        return stack.reason
-    word = {"not_applied": "not applied", "failed": "failed", "skipped": "skipped"}[stack.status]
-    return f"{word}: {stack.reason}"
 
 
 def _unmanaged_where(resource: UnmanagedResource) -> str:

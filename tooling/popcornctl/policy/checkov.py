@@ -32,7 +32,6 @@ from popcornctl.config import Where, parse, spec
 from popcornctl.errors import PopcornError
 
 OFFLINE_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "WARNING"}
-TABLE_FILE = "checkov.toml"
 TIMEOUT_SECONDS = 900.0
 
 

@@ -41,7 +41,6 @@ class Setup:
     policies: list[LoadedPolicy]
     ratings: dict[str, Rating]
     waivers: list[Waiver]
-    waivers_label: str
     state_bucket: str | None
     lock_table: str | None
     environments: dict[str, str]  # stack path -> environment name (popcorn.toml)
@@ -72,8 +71,7 @@ def prepare(
     policies = load_policies(pdir)
     ratings = load_ratings(pdir / "checkov.toml")
     wpath = waivers_path or pdir / WAIVERS_FILE
-    label = _label(wpath, repo)
-    waivers = load_waivers(wpath, required=waivers_path is not None, label=label)
+    waivers = load_waivers(wpath, required=waivers_path is not None, label=_label(wpath, repo))
     for extra in extra_waivers:
         waivers += load_waivers(extra, required=True, label=_label(extra, repo))
     state_bucket = lock_table = None
@@ -87,7 +85,7 @@ def prepare(
         state_bucket, lock_table = config.backend.bucket, config.backend.lock_table
         environments = {env.stack.strip("/"): name for name, env in config.environments.items()}
         shared = frozenset(set(discover(repo)) - set(environments))
-    return Setup(repo, policies, ratings, waivers, label, state_bucket, lock_table, environments, shared)
+    return Setup(repo, policies, ratings, waivers, state_bucket, lock_table, environments, shared)
 
 
 def _tf_names(directory: Path) -> set[str]:

@@ -16,7 +16,6 @@ from popcornctl.policy.results import NOTHING_EVALUATED, PolicyReport, Result, t
 if TYPE_CHECKING:
     from rich.console import Console
 
-FORMATS = ("table", "json", "sarif", "junit")
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "unrated": "1.0"}
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "unrated": "note"}
