@@ -27,7 +27,8 @@ Library entry point for the ``up`` orchestrator — one stack's plan dict::
   walking up from ``root``; pass ``repo=`` to say it explicitly. Optional keyword arguments: ``repo``,
   ``stack``, ``waivers_path`` (replaces policies/waivers.toml), ``extra_waivers`` (added to it: pass
   ``[repo / "policies/sandbox-waivers.toml"]`` for sandbox runs, whose profile turns deletion protection off on
-  purpose — without it a prod sandbox plan blocks on POP-RDS-004), ``policies_dir``, ``today``.
+  purpose — without it a prod sandbox plan blocks on POP-RDS-004), ``policies_dir``. Waivers are judged as of
+  today (:func:`evaluate_inputs` takes ``today=``).
 - Blocking: failed findings at or above ``fail_on``, every policy error (a policy that raised: fail closed)
   and every expired waiver. Unknown-until-apply results, ``unrated`` Checkov checks and waived findings
   never block.

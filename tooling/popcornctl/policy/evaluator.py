@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from popcornctl.common.severity import Severity
-from popcornctl.policy.api import Change, Context, PolicyStatus, ReferenceIndex, merge_unknown
+from popcornctl.policy.api import Change, Context, PolicyStatus, ReferenceIndex
 from popcornctl.policy.loader import LoadedPolicy
 from popcornctl.policy.planjson import PlanInput, normalise_env, plan_environment
 from popcornctl.policy.refs import PlanReferences
 from popcornctl.policy.results import UNEVALUATED_ID, PolicyRun, Result
+from popcornctl.policy.values import merge_unknown
 
 
 @dataclass
@@ -150,6 +151,26 @@ def _result(
     )
 
 
+def _applicable(
+    policies: list[LoadedPolicy], context: Context, out: Evaluation
+) -> tuple[list[LoadedPolicy], list[LoadedPolicy]]:
+    """(policies that run on this plan, environment-scoped ones whose environment cannot be told); the others'
+    runs say why they do not run."""
+    active: list[LoadedPolicy] = []
+    env_unknown: list[LoadedPolicy] = []
+    for loaded in policies:
+        run = out.runs[loaded.id]
+        if context.static and loaded.needs_plan:
+            run.status = "needs-plan"
+        elif loaded.environments and context.environment is None:
+            env_unknown.append(loaded)
+        elif loaded.environments and context.environment not in loaded.environments:
+            run.status = "other-environment"
+        else:
+            active.append(loaded)
+    return active, env_unknown
+
+
 def run_policies(policies: list[LoadedPolicy], context: Context) -> Evaluation:
     """Evaluate ``policies`` over the context's changes."""
     out = Evaluation()
@@ -164,18 +185,7 @@ def run_policies(policies: list[LoadedPolicy], context: Context) -> Evaluation:
             module=loaded.module,
             status="not-applicable",
         )
-    active: list[LoadedPolicy] = []
-    env_unknown: list[LoadedPolicy] = []
-    for loaded in policies:
-        run = out.runs[loaded.id]
-        if context.static and loaded.needs_plan:
-            run.status = "needs-plan"
-        elif loaded.environments and context.environment is None:
-            env_unknown.append(loaded)
-        elif loaded.environments and context.environment not in loaded.environments:
-            run.status = "other-environment"
-        else:
-            active.append(loaded)
+    active, env_unknown = _applicable(policies, context, out)
     by_type, wildcard = _dispatch(active)
     env_by_type, env_wildcard = _dispatch(env_unknown)
     reported_env: set[str] = set()

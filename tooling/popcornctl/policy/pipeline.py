@@ -230,73 +230,17 @@ def evaluate_inputs(
     tmp = tempfile.TemporaryDirectory(prefix="popcornctl-policy-")
     try:
         if run_checkov:
-            if static:
-                jobs = [start_dir_scan(d) for d in (static_dirs or [])]
-            else:
-                for number, item in enumerate(inputs):
-                    path = item.plan_path
-                    if path is None:
-                        path = Path(tmp.name) / f"plan-{number}.json"
-                        path.write_text(json.dumps(item.plan), encoding="utf-8")
-                    jobs.append(start_plan_scan(path, item.root))
+            _start_checkov(jobs, inputs, static_dirs if static else None, Path(tmp.name))
         else:
             report.checkov.reason = "--no-checkov"
-        outputs: list[Evaluation] = []
-        runs: list[dict[str, PolicyRun]] = []
-        sourcemaps: list[SourceMap | None] = []
-        for item in inputs:
-            stack_env = setup.environments.get(item.stack) if item.stack else None
-            fallback = (stack_env, f"popcorn.toml environment of stack {item.stack}") if stack_env else None
-            # A stack every environment shares (bootstrap, global/*) keeps its own scope whatever --env says:
-            # `up dev` gates the global stacks too, and their resources are not dev's.
-            shared = item.stack in setup.shared_stacks
-            context, warnings = build_context(
-                item,
-                environment=None if shared else env,
-                fallback_environment=("shared", f"stack {item.stack} is shared by every environment")
-                if shared
-                else fallback,
-                state_bucket=setup.state_bucket,
-                lock_table=setup.lock_table,
-                static=static,
-                scope="shared" if shared else "environment",
-            )
-            report.warnings.extend(warnings)
-            output = run_policies(setup.policies, context)
-            outputs.append(output)
-            runs.append(output.runs)
-            sourcemap = SourceMap(item.root, setup.repo) if item.root is not None else None
-            sourcemaps.append(sourcemap)
-            plan = item.plan
-            report.inputs.append(
-                InputInfo(
-                    source=item.source,
-                    kind="directory" if static else "plan",
-                    stack=item.stack,
-                    environment=context.environment,
-                    environment_source=context.environment_source,
-                    terraform_version=plan.get("terraform_version"),
-                    format_version=plan.get("format_version"),
-                    resource_changes=len(plan.get("resource_changes") or []),
-                )
-            )
-            if item.root is None and not static:
-                report.warnings.append(
-                    f"{item.source}: cannot tell which configuration it was planned from, so findings have no "
-                    "file:line (pass --root STACK_DIR)"
-                )
+        evaluations = [_evaluate_input(item, setup, env, static, report) for item in inputs]
         checkov_results: list[list[Result]] = [[] for _ in inputs]
         if run_checkov:
             report.checkov.ran = True
             for number, job in enumerate(jobs):
-                if job is None:
-                    continue
-                outcome = job.wait()
-                report.checkov.version = report.checkov.version or outcome.version
-                item = inputs[number]
-                checkov_results[number].extend(
-                    _merge_checkov(outcome, setup, outputs[number], item.stack, item.root, report.checkov)
-                )
+                if job is not None:
+                    evaluation = evaluations[number][0]
+                    checkov_results[number] = _checkov_results(job, inputs[number], setup, evaluation, report)
     except BaseException:
         for job in jobs:
             if job is not None:
@@ -304,18 +248,89 @@ def evaluate_inputs(
         raise
     finally:
         tmp.cleanup()
-    for output, extra, sourcemap in zip(outputs, checkov_results, sourcemaps, strict=True):
-        for result in [*output.results, *extra]:
+    for (evaluation, sourcemap), extra in zip(evaluations, checkov_results, strict=True):
+        for result in [*evaluation.results, *extra]:
             _locate(result, sourcemap)
             report.results.append(result)
-        report.checks.extend(output.checks)
+        report.checks.extend(evaluation.checks)
         if sourcemap is not None:
             report.warnings.extend(sourcemap.problems)
-    report.policies = _aggregate_runs(runs)
+    report.policies = _aggregate_runs([evaluation.runs for evaluation, _ in evaluations])
     results, states, warnings = apply_waivers(report.results, setup.waivers, today or dt.date.today())
     report.results = results
     report.waivers = states
     report.warnings.extend(warnings)
+    _warn_unevaluated(report)
+    return report
+
+
+def _start_checkov(
+    jobs: list[CheckovJob | None], inputs: list[PlanInput], static_dirs: list[Path] | None, tmp: Path
+) -> None:
+    """Start one Checkov scan per input (per folder when static), appending to ``jobs`` as each starts, so the
+    caller can cancel the ones already running if a later start fails."""
+    if static_dirs is not None:
+        jobs.extend(start_dir_scan(d) for d in static_dirs)
+        return
+    for number, item in enumerate(inputs):
+        path = item.plan_path
+        if path is None:
+            path = tmp / f"plan-{number}.json"
+            path.write_text(json.dumps(item.plan), encoding="utf-8")
+        jobs.append(start_plan_scan(path, item.root))
+
+
+def _evaluate_input(
+    item: PlanInput, setup: Setup, env: str | None, static: bool, report: PolicyReport
+) -> tuple[Evaluation, SourceMap | None]:
+    """Our policies over one input; its InputInfo and warnings go to ``report``."""
+    stack_env = setup.environments.get(item.stack) if item.stack else None
+    fallback = (stack_env, f"popcorn.toml environment of stack {item.stack}") if stack_env else None
+    # A stack every environment shares (bootstrap, global/*) keeps its own scope whatever --env says:
+    # `up dev` gates the global stacks too, and their resources are not dev's.
+    shared = item.stack in setup.shared_stacks
+    context, warnings = build_context(
+        item,
+        environment=None if shared else env,
+        fallback_environment=("shared", f"stack {item.stack} is shared by every environment") if shared else fallback,
+        state_bucket=setup.state_bucket,
+        lock_table=setup.lock_table,
+        static=static,
+        scope="shared" if shared else "environment",
+    )
+    report.warnings.extend(warnings)
+    evaluation = run_policies(setup.policies, context)
+    plan = item.plan
+    report.inputs.append(
+        InputInfo(
+            source=item.source,
+            kind="directory" if static else "plan",
+            stack=item.stack,
+            environment=context.environment,
+            environment_source=context.environment_source,
+            terraform_version=plan.get("terraform_version"),
+            format_version=plan.get("format_version"),
+            resource_changes=len(plan.get("resource_changes") or []),
+        )
+    )
+    if item.root is None and not static:
+        report.warnings.append(
+            f"{item.source}: cannot tell which configuration it was planned from, so findings have no "
+            "file:line (pass --root STACK_DIR)"
+        )
+    return evaluation, SourceMap(item.root, setup.repo) if item.root is not None else None
+
+
+def _checkov_results(
+    job: CheckovJob, item: PlanInput, setup: Setup, evaluation: Evaluation, report: PolicyReport
+) -> list[Result]:
+    """Wait for one Checkov scan; its findings that our policies do not already cover."""
+    outcome = job.wait()
+    report.checkov.version = report.checkov.version or outcome.version
+    return _merge_checkov(outcome, setup, evaluation, item.stack, item.root, report.checkov)
+
+
+def _warn_unevaluated(report: PolicyReport) -> None:
     unevaluated = len(report.unevaluated)
     if report.nothing_evaluated:
         report.warnings.append(
@@ -326,7 +341,6 @@ def evaluate_inputs(
         report.warnings.append(
             f"{unevaluated} resource change(s) have no planned values (after: null) and were not evaluated"
         )
-    return report
 
 
 def _root_and_repo(root: Path, repo: Path | None, plan: Mapping[str, Any]) -> tuple[Path | None, Path]:
@@ -353,9 +367,8 @@ def evaluate_plan(
     waivers_path: Path | None = None,
     policies_dir: Path | None = None,
     extra_waivers: Sequence[Path] = (),
-    today: dt.date | None = None,
 ) -> PolicyReport:
-    """Evaluate one stack's plan dict: see :mod:`popcornctl.policy` for the contract."""
+    """Evaluate one stack's plan dict (waivers judged as of today): see :mod:`popcornctl.policy` for the contract."""
     stack_root, found_repo = _root_and_repo(root, repo, plan)
     setup = prepare(found_repo, waivers_path=waivers_path, policies_dir=policies_dir, extra_waivers=extra_waivers)
     if stack is None and stack_root is not None:
@@ -367,7 +380,7 @@ def evaluate_plan(
     for item in items:
         item.root = item.root or stack_root
         item.stack = item.stack or stack
-    return evaluate_inputs(items, setup, env=normalise_env(env) if env else None, run_checkov=run_checkov, today=today)
+    return evaluate_inputs(items, setup, env=normalise_env(env) if env else None, run_checkov=run_checkov)
 
 
 def static_roots(directory: Path) -> list[Path]:
