@@ -35,7 +35,14 @@ def print_locks(console: Console, locks: Sequence[HeldLock], older_than: timedel
 
     table = Table(show_header=True, header_style="bold")
     columns = (["#"] if numbered else []) + [
-        "stack", "where", "lock id", "operation", "who", "version", "created", "age",
+        "stack",
+        "where",
+        "lock id",
+        "operation",
+        "who",
+        "version",
+        "created",
+        "age",
     ]
     id_width = max((len(lock.lock_id) for lock in locks), default=7)
     for column in columns:
@@ -48,8 +55,14 @@ def print_locks(console: Console, locks: Sequence[HeldLock], older_than: timedel
         age_style = "yellow" if is_young(lock, older_than) else "green"
         operation = "[red]unreadable[/red]" if lock.unreadable else escape(lock.short_operation)
         row = [
-            escape(lock.stack), lock.where, escape(lock.lock_id), operation, escape(lock.holder),
-            escape(lock.version or "?"), _created(lock), f"[{age_style}]{format_age(lock.age)}[/{age_style}]",
+            escape(lock.stack),
+            lock.where,
+            escape(lock.lock_id),
+            operation,
+            escape(lock.holder),
+            escape(lock.version or "?"),
+            _created(lock),
+            f"[{age_style}]{format_age(lock.age)}[/{age_style}]",
         ]
         table.add_row(*([str(index[id(lock)])] if numbered else []), *row)
     if not console.is_terminal:
@@ -75,8 +88,9 @@ def print_group(console: Console, group: Sequence[HeldLock]) -> None:
     first = group[0]
     console.print(f"[bold]lock {escape(first.lock_id)}[/bold] on [bold]{escape(first.stack)}[/bold]", soft_wrap=True)
     for lock in group:
-        console.print(f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""),
-                      soft_wrap=True)
+        console.print(
+            f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""), soft_wrap=True
+        )
     if first.unreadable:
         console.print(f"  [red]unreadable[/red]: {escape(first.problem or '')}")
         console.print(f"  stored:    {escape(first.raw)!r}")
