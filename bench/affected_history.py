@@ -19,7 +19,7 @@ from pathlib import Path
 from popcornctl.config import load_config
 from popcornctl.graph import StackGraph
 from popcornctl.graph.affected import compute
-from popcornctl.graph.engines import jobs
+from popcornctl.graph.ci_files import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHS = ["bootstrap", "global", "envs", "modules", "policies", "popcorn.toml"]

@@ -38,30 +38,9 @@ def ebs_encrypted(change: Change, context: Context) -> Findings:
     if change.type == "aws_ebs_volume":
         devices = [("encrypted", change.get("encrypted"))]
     elif change.type == "aws_instance":
-        devices = []
-        for kind in ("root_block_device", "ebs_block_device"):
-            blocks = change.get(kind)
-            if blocks is UNKNOWN:
-                if kind == "root_block_device" or context.configured(change, kind) is not False:
-                    devices.append((f"{kind}.encrypted", UNKNOWN))
-                continue
-            for i, block in enumerate(blocks or []):
-                devices.append(
-                    (f"{kind}.{i}.encrypted", block.get("encrypted") if isinstance(block, dict) else UNKNOWN)
-                )
+        devices = _instance_devices(change, context)
     else:
-        devices = []
-        for i, mapping in enumerate(change.get("block_device_mappings") or []):
-            if mapping is UNKNOWN:
-                devices.append((f"block_device_mappings.{i}", UNKNOWN))
-                continue
-            for ebs in mapping.get("ebs") or []:
-                devices.append(
-                    (
-                        f"block_device_mappings.{i}.ebs.encrypted",
-                        ebs.get("encrypted") if isinstance(ebs, dict) else UNKNOWN,
-                    )
-                )
+        devices = _template_devices(change)
     for attribute, value in devices:
         state = _encrypted(value)
         if state is True or (state is None and by_default):
@@ -70,6 +49,34 @@ def ebs_encrypted(change: Change, context: Context) -> Findings:
             yield unknown(f"{attribute} is known only after apply", attribute=attribute)
         else:
             yield fail(f"{attribute} is not true: the volume is stored unencrypted", attribute=attribute)
+
+
+def _instance_devices(change: Change, context: Context) -> list[tuple[str, Any]]:
+    """(attribute, encrypted) of an instance's root and EBS block devices."""
+    devices: list[tuple[str, Any]] = []
+    for kind in ("root_block_device", "ebs_block_device"):
+        blocks = change.get(kind)
+        if blocks is UNKNOWN:
+            if kind == "root_block_device" or context.configured(change, kind) is not False:
+                devices.append((f"{kind}.encrypted", UNKNOWN))
+            continue
+        for i, block in enumerate(blocks or []):
+            devices.append((f"{kind}.{i}.encrypted", block.get("encrypted") if isinstance(block, dict) else UNKNOWN))
+    return devices
+
+
+def _template_devices(change: Change) -> list[tuple[str, Any]]:
+    """(attribute, encrypted) of a launch template's EBS block device mappings."""
+    devices: list[tuple[str, Any]] = []
+    for i, mapping in enumerate(change.get("block_device_mappings") or []):
+        if mapping is UNKNOWN:
+            devices.append((f"block_device_mappings.{i}", UNKNOWN))
+            continue
+        for ebs in mapping.get("ebs") or []:
+            devices.append(
+                (f"block_device_mappings.{i}.ebs.encrypted", ebs.get("encrypted") if isinstance(ebs, dict) else UNKNOWN)
+            )
+    return devices
 
 
 @policy(

@@ -16,7 +16,7 @@ from gitrepos import platform_repo, write
 from clirunner import run_cli
 from popcornctl.config import load_config
 from popcornctl.graph.affected import ChangeMap
-from popcornctl.graph.engines import atlantis_yaml, rollout_layers
+from popcornctl.graph.ci_files import atlantis_yaml, rollout_layers
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import yaml
 
 from popcornctl.config import load_config
 from popcornctl.graph.affected import ChangeMap
-from popcornctl.graph.engines import (
+from popcornctl.graph.ci_files import (
     atlantis_yaml,
     github_document,
     github_outputs,

@@ -13,7 +13,7 @@ from gitrepos import commit, platform_repo, write
 from clirunner import run_cli
 from popcornctl.config import load_config
 from popcornctl.graph import StackGraph
-from popcornctl.graph.engines import jobs, rollout_layers
+from popcornctl.graph.ci_files import jobs, rollout_layers
 
 
 def cli(root: Path, *args: str) -> tuple[int, str, str]:

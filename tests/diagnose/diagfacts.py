@@ -32,7 +32,7 @@ from popcornctl.diagnose.ecs.facts import (
     TaskDefinition,
 )
 from popcornctl.diagnose.ecs.subjects import ServiceSubject, service_subjects
-from popcornctl.diagnose.findings import Finding, Names, Report, Status, TargetReport
+from popcornctl.diagnose.findings import DiagnosisReport, Finding, Names, Status, TargetReport
 from popcornctl.diagnose.iam import Question, Verdict
 from popcornctl.diagnose.iam.questions import SIMULATOR
 from popcornctl.diagnose.rds import rds_report
@@ -229,7 +229,7 @@ def subject(facts: EcsFacts, name: str = "api") -> ServiceSubject:
     return next(s for s in service_subjects(facts) if s.name == f"{PREFIX}-{name}")
 
 
-def ecs_report(facts: EcsFacts) -> Report:
+def ecs_report(facts: EcsFacts) -> DiagnosisReport:
     """The whole report, as ``diagnose ecs`` prints it (no AWS)."""
     return _report("ecs", ecs_reports(facts), facts.window)
 
@@ -344,14 +344,14 @@ def rds_facts(**overrides: Any) -> RdsFacts:
     return replace(base, **overrides)
 
 
-def rds_run(facts: RdsFacts) -> Report:
+def rds_run(facts: RdsFacts) -> DiagnosisReport:
     """The whole report, as ``diagnose rds`` prints it (no AWS)."""
     return _report("rds", [rds_report(facts)], facts.window)
 
 
 # -- both -----------------------------------------------------------------------------------------------
-def _report(command: str, targets: list[TargetReport], window: Window) -> Report:
-    return Report(command=command, where="sandbox", region=REGION, environment="dev", since=window.since,
+def _report(command: str, targets: list[TargetReport], window: Window) -> DiagnosisReport:
+    return DiagnosisReport(command=command, where="sandbox", region=REGION, environment="dev", since=window.since,
                   window_start=window.start, window_end=window.end, names=Names(source="flags"), targets=targets)
 
 
@@ -362,6 +362,6 @@ def finding(target: TargetReport, check: str, status: Status | None = None) -> F
     return found[0]
 
 
-def target(report: Report, name: str) -> TargetReport:
+def target(report: DiagnosisReport, name: str) -> TargetReport:
     """A target report by (short) name."""
     return next(t for t in report.targets if t.name in (name, f"{PREFIX}-{name}"))

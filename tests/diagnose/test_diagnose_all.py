@@ -18,7 +18,7 @@ import jsonschema
 from diagworld import CLUSTER, PREFIX, World
 from targetworld import alb, kafka, vpc
 
-from popcornctl.diagnose import Names, Report, Window, diagnose_all
+from popcornctl.diagnose import DiagnosisReport, Names, RunLabels, Window, diagnose_all
 from popcornctl.diagnose.environment import UNAVAILABLE
 from popcornctl.diagnose.findings import REPORT_SCHEMA, Status
 from popcornctl.diagnose.names import Resolved
@@ -43,9 +43,9 @@ def environment(world: World) -> None:
     kafka(world)
 
 
-def run(world: World, resolved: Resolved) -> Report:
+def run(world: World, resolved: Resolved) -> DiagnosisReport:
     report = diagnose_all(world.clients, resolved=resolved, window=Window.ending_now(WINDOW),
-                          names=Names(source=resolved.source, notes=[]), environment="dev")
+                          run=RunLabels(names=Names(source=resolved.source, notes=[]), environment="dev"))
     jsonschema.validate(report.to_dict(), REPORT_SCHEMA)
     return report
 

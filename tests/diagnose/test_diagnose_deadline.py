@@ -1,4 +1,4 @@
-"""Issue 13 item 5: when AWS stops answering, diagnose ends within its deadline with one line and exit 2.
+"""When AWS stops answering, diagnose ends within its deadline with one line and exit 2.
 
 A stalled endpoint (tests/diagnose/diagstall.py: accepts, reads, never answers) and a killed emulator (a real
 sandbox process, killed by pid in the middle of a run). No timing asserts: the tests assert the outcome, and
@@ -22,7 +22,7 @@ from diagworld import CLUSTER, REGION, World
 
 from clirunner import run_cli
 from popcornctl.aws import Clients
-from popcornctl.diagnose import Deadline, Window, diagnose_ecs, parse_timeout
+from popcornctl.diagnose import Deadline, RunLabels, Window, diagnose_ecs, parse_timeout
 from popcornctl.errors import PopcornError
 from popcornctl.sandbox import Sandbox
 from popcornctl.target import Target
@@ -44,7 +44,7 @@ def cli(args: list[str], repo: Path, capsys: pytest.CaptureFixture[str]) -> tupl
 def test_a_stalled_endpoint_ends_the_run_at_the_deadline(stalled: StalledEndpoint) -> None:
     clients = Clients(Target(REGION, stalled.endpoint))
     with pytest.raises(PopcornError) as err:
-        diagnose_ecs(clients, cluster=CLUSTER, services=None, window=HOUR, deadline=Deadline(3, "sandbox here"))
+        diagnose_ecs(clients, cluster=CLUSTER, services=None, window=HOUR, run=RunLabels(deadline=Deadline(3, "sandbox here")))
     # 3 s, not 1: on a loaded machine building the clients alone can take a second before any request is sent.
     assert err.value.line().startswith("AWS did not answer within 3 s (sandbox here) — ")
     assert "--timeout" in err.value.line()
@@ -66,7 +66,7 @@ def test_an_endpoint_that_stalls_mid_run(sandbox_world: World, stalled: StalledE
     try:
         with pytest.raises(PopcornError) as err:
             diagnose_ecs(sandbox_world.clients, cluster=CLUSTER, services=None, window=HOUR,
-                         deadline=Deadline(3, "sandbox"))
+                         run=RunLabels(deadline=Deadline(3, "sandbox")))
     finally:
         cloudwatch.meta.events.unregister("before-send.cloudwatch.*", to_stall)
     assert err.value.line().startswith("AWS did not answer within 3 s (sandbox)")
@@ -107,7 +107,7 @@ def test_a_killed_emulator_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
         clients.client("cloudwatch").meta.events.register("before-call.cloudwatch.DescribeAlarms", kill)
         with pytest.raises(PopcornError) as err:
-            diagnose_ecs(clients, cluster=CLUSTER, services=None, window=HOUR, deadline=Deadline(60, "sandbox"))
+            diagnose_ecs(clients, cluster=CLUSTER, services=None, window=HOUR, run=RunLabels(deadline=Deadline(60, "sandbox")))
     finally:
         sandbox.stop()
     assert err.value.line().startswith("cannot reach AWS (sandbox): Could not connect to the endpoint URL")

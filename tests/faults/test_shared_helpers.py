@@ -73,10 +73,10 @@ def test_checkov_is_stopped_as_a_group(monkeypatch: pytest.MonkeyPatch, tmp_path
 def test_one_aws_error_code_reader() -> None:
     from botocore.exceptions import ClientError
 
-    from popcornctl.locks import awserrors
+    from popcornctl.locks import aws_failures
     from popcornctl.orchestrate import backend
 
     denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
     assert error_code(denied) == "AccessDenied" and error_message(denied) == "no"
     assert error_code(ValueError("x")) == "" and error_message(ValueError("x")) == "x"
-    assert awserrors.error_code is error_code and backend.error_code is error_code
+    assert aws_failures.error_code is error_code and backend.error_code is error_code

@@ -39,7 +39,7 @@ def _report(path: Path) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.skipif(not _composed(), reason="envs/dev is not composed yet (HCL part 3): nothing to apply end to end")
+@pytest.mark.skipif(not _composed(), reason="envs/dev has no .tf files: nothing to apply end to end")
 @pytest.mark.timeout(3600)
 def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
     from popcornctl.sandbox import Sandbox

@@ -290,7 +290,7 @@ def test_plan_reports_waiting_stacks_and_writes_a_combined_plan(fx: Fx, tmp_path
     assert [s["stack"] for s in combined["stacks"]] == STACKS
     assert combined["variables"]["value"]["value"] == "next"
     try:
-        from popcornctl.policy.plan import split_inputs
+        from popcornctl.policy.planjson import split_inputs
     except ImportError:
         return
     inputs = split_inputs(combined, "combined.json")

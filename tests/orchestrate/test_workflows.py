@@ -118,7 +118,7 @@ def test_workflow_is_valid_and_runs_only_existing_commands(path: Path) -> None:
 
 
 def test_plan_jobs_consume_the_ci_github_matrix() -> None:
-    from popcornctl.graph.engines import Job
+    from popcornctl.graph.ci_files import Job
 
     data = _load(REPO / ".github/workflows/plan.yml")
     setup, plan = data["jobs"]["setup"], data["jobs"]["plan"]
@@ -162,7 +162,7 @@ def test_the_combined_policy_check_runs_over_the_per_stack_plan_artifacts() -> N
 
 
 def test_apply_needs_follow_the_rollout_layers() -> None:
-    from popcornctl.graph.engines import Job, rollout_layers
+    from popcornctl.graph.ci_files import Job, rollout_layers
 
     config, graph = _graph()
     layers = rollout_layers(graph, config)
@@ -187,7 +187,7 @@ def test_apply_needs_follow_the_rollout_layers() -> None:
 
 def test_a_full_rollout_on_the_workflow_orders_every_stack_after_what_it_depends_on() -> None:
     """Schedule `ci github --all`'s jobs the way GitHub would (layer_<n> -> apply-<n>, then `needs`)."""
-    from popcornctl.graph.engines import github_document, github_outputs, jobs
+    from popcornctl.graph.ci_files import github_document, github_outputs, jobs
 
     config, graph = _graph()
     outputs = github_outputs(github_document(graph, config, jobs(graph, config, graph.stacks)))

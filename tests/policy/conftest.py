@@ -11,7 +11,7 @@ import pytest
 from policy_support import TfRunner, load_generator
 
 from popcornctl.policy import prepare
-from popcornctl.policy.gate import Setup
+from popcornctl.policy.pipeline import Setup
 from tfhelpers import REPO, Tf
 
 _PLANS: dict[str, dict[str, Any]] = {}

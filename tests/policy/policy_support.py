@@ -9,8 +9,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from popcornctl.policy import PlanInput, Report, evaluate_inputs
-from popcornctl.policy.gate import Setup
+from popcornctl.policy import PlanInput, PolicyReport, evaluate_inputs
+from popcornctl.policy.pipeline import Setup
 from tfhelpers import REPO, Tf
 
 FIXTURES = REPO / "tests" / "policy" / "fixtures"
@@ -52,6 +52,6 @@ def plan_input(case: str, plans: dict[str, dict[str, Any]]) -> PlanInput:
 
 def evaluate(
     case: str, plans: dict[str, dict[str, Any]], setup: Setup, *, env: str | None = None, run_checkov: bool = False
-) -> Report:
+) -> PolicyReport:
     """Evaluate one case's plan with the repository's policies."""
     return evaluate_inputs([plan_input(case, plans)], setup, env=env, run_checkov=run_checkov, today=TODAY)

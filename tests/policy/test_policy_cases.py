@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from policy_support import FIXTURES, evaluate
 
-from popcornctl.policy.gate import Setup
+from popcornctl.policy.pipeline import Setup
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]
 

@@ -13,7 +13,7 @@ from policy_support import FIXTURES, TODAY, evaluate
 from clirunner import run_cli
 from popcornctl.policy import PlanInput, evaluate_inputs
 from popcornctl.policy.checkov import parse_output, start_plan_scan
-from popcornctl.policy.gate import Setup
+from popcornctl.policy.pipeline import Setup
 from tfhelpers import REPO, Tf
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]

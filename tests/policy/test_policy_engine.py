@@ -14,7 +14,7 @@ from popcornctl.policy import PlanInput, evaluate_inputs, evaluate_plan, prepare
 from popcornctl.policy.addresses import config_address, parse_address
 from popcornctl.policy.api import UNKNOWN, Change, Context, same_instances, walk
 from popcornctl.policy.loader import load_policies
-from popcornctl.policy.plan import plan_environment
+from popcornctl.policy.planjson import plan_environment
 from tfhelpers import REPO
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from popcornctl.graph import discover
 from popcornctl.policy import evaluate_plan
-from popcornctl.policy.gate import prepare
+from popcornctl.policy.pipeline import prepare
 from tfhelpers import REPO, Tf
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]

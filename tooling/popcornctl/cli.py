@@ -68,19 +68,8 @@ def _run(args: list[str]) -> int:
     except typer.Abort:
         sys.stderr.write("popcornctl: aborted\n")
         return 130
-    except typer.BadParameter as exc:
-        choice = _choice_error(exc)
-        if choice is None:
-            exc.show()
-        else:
-            sys.stderr.write(f"popcornctl: error: {choice}\n")
-        return 2
     except typer.TyperException as exc:  # usage errors: click's message with the usage line, exit 2
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            sys.stderr.write(f"popcornctl: error: {exc}\n")
+        _usage_error(exc)
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("popcornctl: interrupted\n")
@@ -89,6 +78,21 @@ def _run(args: list[str]) -> int:
 
 
 _RICH_HELP: dict[str, bool] = {}
+
+
+def _usage_error(exc: Exception) -> None:
+    """Print a usage error: a wrong choice as one line naming the choices, else click's message and usage line."""
+    import typer
+
+    choice = _choice_error(exc) if isinstance(exc, typer.BadParameter) else None
+    if choice is not None:
+        sys.stderr.write(f"popcornctl: error: {choice}\n")
+        return
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:
+        sys.stderr.write(f"popcornctl: error: {exc}\n")
 
 
 def _plain(args: list[str]) -> bool:

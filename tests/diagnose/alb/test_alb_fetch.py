@@ -18,20 +18,20 @@ from targetworld import access_logs, alb, alb_alarms, healthy_targets, metric, w
 
 from popcornctl.diagnose import Window, diagnose_alb
 from popcornctl.diagnose.alb.facts import Expected
-from popcornctl.diagnose.findings import REPORT_SCHEMA, Finding, Report, Status
+from popcornctl.diagnose.findings import REPORT_SCHEMA, DiagnosisReport, Finding, Status
 from popcornctl.errors import PopcornError
 
 ELB = "AWS/ApplicationELB"
 
 
-def run(world: World, *, expected: Expected | None = None) -> Report:
+def run(world: World, *, expected: Expected | None = None) -> DiagnosisReport:
     report = diagnose_alb(world.clients, load_balancer=f"{PREFIX}-alb", window=Window.ending_now(timedelta(hours=1)),
                           cluster=CLUSTER, expected=expected)
     jsonschema.validate(report.to_dict(), REPORT_SCHEMA)
     return report
 
 
-def finding(report: Report, check: str, status: Status | None = None, name: str | None = None) -> Finding:
+def finding(report: DiagnosisReport, check: str, status: Status | None = None, name: str | None = None) -> Finding:
     found = [f for t in report.targets if name is None or t.name == name for f in t.findings
              if f.check == check and (status is None or f.status is status)]
     problems = [(t.name, f.check, f.status.value, f.title) for t in report.targets for f in t.findings]

@@ -22,7 +22,7 @@ from stubcall import OneCall
 from targetworld import Cache, cache, cache_alarms, cache_events, cache_metrics, cache_nodes, cache_service
 
 from popcornctl.diagnose import Window, diagnose_cache
-from popcornctl.diagnose.findings import REPORT_SCHEMA, Finding, Report, Status
+from popcornctl.diagnose.findings import REPORT_SCHEMA, DiagnosisReport, Finding, Status
 from popcornctl.errors import PopcornError
 
 
@@ -35,7 +35,7 @@ def answered(world: World, group: Cache, events: dict[str, Any] | None = None) -
                stack.enter_context(OneCall(client, "DescribeEvents", lambda _: events or {"Events": []}))]
 
 
-def run(world: World, group: Cache, events: dict[str, Any] | None = None) -> Report:
+def run(world: World, group: Cache, events: dict[str, Any] | None = None) -> DiagnosisReport:
     with answered(world, group, events):
         report = diagnose_cache(world.clients, group=group.id, window=Window.ending_now(timedelta(hours=1)),
                                 cluster=CLUSTER)
@@ -43,7 +43,7 @@ def run(world: World, group: Cache, events: dict[str, Any] | None = None) -> Rep
     return report
 
 
-def finding(report: Report, check: str, status: Status | None = None) -> Finding:
+def finding(report: DiagnosisReport, check: str, status: Status | None = None) -> Finding:
     found = [f for f in report.targets[0].findings if f.check == check and (status is None or f.status is status)]
     assert found, f"no {check} {status or ''} in {[(f.check, f.status.value, f.title) for f in report.targets[0].findings]}"
     return found[0]

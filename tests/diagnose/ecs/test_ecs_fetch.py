@@ -18,19 +18,19 @@ from diagworld import ACCOUNT, CLUSTER, ECR, PREFIX, World
 
 from popcornctl.diagnose import Window, diagnose_ecs
 from popcornctl.diagnose.ecs.fetch import EcsFetch
-from popcornctl.diagnose.findings import REPORT_SCHEMA, Finding, Health, Report, Status, TargetReport
+from popcornctl.diagnose.findings import REPORT_SCHEMA, DiagnosisReport, Finding, Health, Status, TargetReport
 from popcornctl.errors import PopcornError
 
 HOUR = timedelta(hours=1)
 
 
-def run(world: World, services: list[str] | None = None) -> Report:
+def run(world: World, services: list[str] | None = None) -> DiagnosisReport:
     report = diagnose_ecs(world.clients, cluster=CLUSTER, services=services, window=Window.ending_now(HOUR))
     jsonschema.validate(report.to_dict(), REPORT_SCHEMA)
     return report
 
 
-def service(report: Report, svc: str) -> TargetReport:
+def service(report: DiagnosisReport, svc: str) -> TargetReport:
     return next(t for t in report.targets if t.name == f"{PREFIX}-{svc}")
 
 

@@ -18,13 +18,13 @@ from diagworld import CLUSTER, PREFIX, World
 from targetworld import Kafka, kafka, kafka_alarms, kafka_metrics, point
 
 from popcornctl.diagnose import Window, diagnose_kafka
-from popcornctl.diagnose.findings import REPORT_SCHEMA, Finding, Report, Status
+from popcornctl.diagnose.findings import REPORT_SCHEMA, DiagnosisReport, Finding, Status
 from popcornctl.diagnose.kafka.convert import layout
 from popcornctl.diagnose.kafka.fetch import CLIENTS
 from popcornctl.errors import PopcornError
 
 
-def run(world: World, brokers: Kafka, *, by_ids: bool = True) -> Report:
+def run(world: World, brokers: Kafka, *, by_ids: bool = True) -> DiagnosisReport:
     world.cluster(instances=0)
     world.service("api")  # the ECS side: the services' security group and subnets
     report = diagnose_kafka(
@@ -35,7 +35,7 @@ def run(world: World, brokers: Kafka, *, by_ids: bool = True) -> Report:
     return report
 
 
-def finding(report: Report, check: str, status: Status | None = None, name: str | None = None) -> Finding:
+def finding(report: DiagnosisReport, check: str, status: Status | None = None, name: str | None = None) -> Finding:
     found = [f for t in report.targets if name is None or t.name == name for f in t.findings
              if f.check == check and (status is None or f.status is status)]
     assert found, f"no {check} {status or ''} in {[(t.name, f.check, f.status.value, f.title) for t in report.targets for f in t.findings]}"

@@ -19,19 +19,19 @@ from stubcall import OneCall
 from targetworld import Vpc, flow_rows, metric, nat_alarms, vpc
 
 from popcornctl.diagnose import Window, diagnose_network
-from popcornctl.diagnose.findings import REPORT_SCHEMA, Finding, Report, Status
+from popcornctl.diagnose.findings import REPORT_SCHEMA, DiagnosisReport, Finding, Status
 from popcornctl.diagnose.network.fetch import CLIENTS
 from popcornctl.errors import PopcornError
 
 
-def run(world: World, net: Vpc) -> Report:
+def run(world: World, net: Vpc) -> DiagnosisReport:
     report = diagnose_network(world.clients, window=Window.ending_now(timedelta(hours=1)), name=PREFIX,
                               ecs_subnets=net.app_subnets)
     jsonschema.validate(report.to_dict(), REPORT_SCHEMA)
     return report
 
 
-def finding(report: Report, check: str, status: Status | None = None) -> Finding:
+def finding(report: DiagnosisReport, check: str, status: Status | None = None) -> Finding:
     found = [f for f in report.targets[0].findings if f.check == check and (status is None or f.status is status)]
     assert found, f"no {check} {status or ''} in {[(f.check, f.status.value, f.title) for f in report.targets[0].findings]}"
     return found[0]

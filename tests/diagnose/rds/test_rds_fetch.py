@@ -16,7 +16,7 @@ import pytest
 from diagworld import CLUSTER, PREFIX, World
 
 from popcornctl.diagnose import Window, diagnose_rds
-from popcornctl.diagnose.findings import REPORT_SCHEMA, Finding, Report, Status
+from popcornctl.diagnose.findings import REPORT_SCHEMA, DiagnosisReport, Finding, Status
 from popcornctl.diagnose.rds.fetch import RdsFetch
 from popcornctl.errors import PopcornError
 
@@ -25,7 +25,7 @@ MOTO_FORCED = {"rds.performance-insights"}  # moto cannot turn Performance Insig
 
 
 def run(world: World, *, prod: bool = False, ecs_cluster: str | None = CLUSTER,
-        ecs_security_groups: list[str] | None = None) -> Report:
+        ecs_security_groups: list[str] | None = None) -> DiagnosisReport:
     report = diagnose_rds(
         world.clients, instance=INSTANCE, window=Window.ending_now(timedelta(hours=1)), prod=prod, prefix=PREFIX,
         ecs_cluster=ecs_cluster, ecs_security_groups=ecs_security_groups,
@@ -34,7 +34,7 @@ def run(world: World, *, prod: bool = False, ecs_cluster: str | None = CLUSTER,
     return report
 
 
-def finding(report: Report, check: str, status: Status | None = None) -> Finding:
+def finding(report: DiagnosisReport, check: str, status: Status | None = None) -> Finding:
     target = report.targets[0]
     found = [f for f in target.findings if f.check == check and (status is None or f.status is status)]
     assert found, f"no {check} {status or ''} in {[(f.check, f.status.value, f.title) for f in target.findings]}"

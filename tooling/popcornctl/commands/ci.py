@@ -5,7 +5,7 @@
 - ``ci atlantis``: writes ``atlantis.yaml``; ``--check`` exits 1 when the file on disk is not what the graph
   gives (CI and pre-commit), printing the difference.
 
-What the documents contain: :mod:`popcornctl.graph.engines`; how to adopt them: docs/CI_ENGINES.md.
+What the documents contain: :mod:`popcornctl.graph.ci_files`; how to adopt them: docs/CI_ENGINES.md.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def github(
     apply_layers: int | None,
 ) -> int:
     """Print (or append to ``$GITHUB_OUTPUT``) the job matrix of the change, or of every stack with ``--all``."""
-    from popcornctl.graph.engines import github_document, github_outputs, jobs
+    from popcornctl.graph.ci_files import github_document, github_outputs, jobs
 
     if all_stacks and (base or head):
         raise PopcornError("--all runs every stack: --base/--head mean nothing with it", "drop --all or --base/--head")
@@ -151,7 +151,7 @@ def github(
 def atlantis(rt: Runtime, *, check: bool, file: Path | None = None) -> int:
     """Write ``atlantis.yaml`` from the graph; with ``check``, exit 1 when the file differs (nothing written)."""
     from popcornctl.graph.affected import ChangeMap
-    from popcornctl.graph.engines import ATLANTIS_FILE, atlantis_yaml
+    from popcornctl.graph.ci_files import ATLANTIS_FILE, atlantis_yaml
 
     path = file if file is not None else rt.root / ATLANTIS_FILE
     if not path.parent.is_dir():

@@ -17,8 +17,9 @@ from popcornctl.console import make_console, print_json
 from popcornctl.diagnose import (
     DEFAULT_TIMEOUT,
     Deadline,
+    DiagnosisReport,
     Names,
-    Report,
+    RunLabels,
     Window,
     diagnose_alb,
     diagnose_all,
@@ -257,10 +258,8 @@ def ecs(
         cluster=resolved.cluster,
         services=resolved.services,
         window=window,
-        names=Names(source=resolved.source, notes=resolved.notes),
-        environment=env,
-        where=rt.target.describe(ident["account"]),
-        deadline=deadline,
+        run=RunLabels(names=_names(resolved), environment=env, where=rt.target.describe(ident["account"]),
+                      deadline=deadline),
     )
     return _emit(rt, report)
 
@@ -286,15 +285,13 @@ def rds(
         rt.clients,
         instance=resolved.instance,
         window=window,
-        names=Names(source=resolved.source, notes=resolved.notes),
-        environment=env,
         prod=prod,
         prefix=resolved.prefix,
         ecs_cluster=resolved.cluster,
         ecs_security_groups=resolved.ecs_security_groups,
         ecs_subnets=resolved.ecs_subnets,
-        where=rt.target.describe(ident["account"]),
-        deadline=deadline,
+        run=RunLabels(names=_names(resolved), environment=env, where=rt.target.describe(ident["account"]),
+                      deadline=deadline),
     )
     return _emit(rt, report)
 
@@ -312,7 +309,9 @@ def _usage(since: str, timeout: str) -> tuple[Window, float]:
     return Window.ending_now(parse_since(since)), parse_timeout(timeout)
 
 
-def _run(rt: Runtime, window: Window, seconds: float, diagnose: Callable[[Window, Deadline, str], Report]) -> int:
+def _run(
+    rt: Runtime, window: Window, seconds: float, diagnose: Callable[[Window, Deadline, str], DiagnosisReport]
+) -> int:
     """Check the identity within the deadline, diagnose within what is left, print; the exit code."""
     deadline = Deadline(seconds, rt.target.describe())
     ident = deadline.call(rt.clients.caller_identity)
@@ -328,8 +327,8 @@ def alb(rt: Runtime, *, env: str | None, load_balancer: str | None, cluster: str
 
     return _run(rt, window, seconds, lambda window, deadline, where: diagnose_alb(
         rt.clients, load_balancer=str(resolved.load_balancer), window=window, cluster=resolved.cluster,
-        expected=Expected(resolved.waf, resolved.access_logs), names=_names(resolved), environment=env,
-        where=where, deadline=deadline))
+        expected=Expected(resolved.waf, resolved.access_logs),
+        run=RunLabels(names=_names(resolved), environment=env, where=where, deadline=deadline)))
 
 
 def cache(rt: Runtime, *, env: str | None, group: str | None, ecs_security_groups: list[str], since: str,
@@ -339,8 +338,8 @@ def cache(rt: Runtime, *, env: str | None, group: str | None, ecs_security_group
     resolved = resolve_cache(rt, env, group, ecs_security_groups)
     return _run(rt, window, seconds, lambda window, deadline, where: diagnose_cache(
         rt.clients, group=str(resolved.cache), window=window, prod=_prod(rt, env), cluster=resolved.cluster,
-        ecs_security_groups=resolved.ecs_security_groups, names=_names(resolved), environment=env, where=where,
-        deadline=deadline))
+        ecs_security_groups=resolved.ecs_security_groups,
+        run=RunLabels(names=_names(resolved), environment=env, where=where, deadline=deadline)))
 
 
 def kafka(rt: Runtime, *, env: str | None, instances: list[str], ecs_security_groups: list[str], since: str,
@@ -353,8 +352,8 @@ def kafka(rt: Runtime, *, env: str | None, instances: list[str], ecs_security_gr
     shape = layout(resolved.kafka_bootstrap, resolved.kafka_voters, resolved.prefix, "outputs")
     return _run(rt, window, seconds, lambda window, deadline, where: diagnose_kafka(
         rt.clients, window=window, layout=shape, instance_ids=resolved.kafka_instances, prefix=resolved.prefix,
-        cluster=resolved.cluster, ecs_security_groups=resolved.ecs_security_groups, names=_names(resolved),
-        environment=env, where=where, deadline=deadline))
+        cluster=resolved.cluster, ecs_security_groups=resolved.ecs_security_groups,
+        run=RunLabels(names=_names(resolved), environment=env, where=where, deadline=deadline)))
 
 
 def network(rt: Runtime, *, env: str | None, vpc: str | None, since: str, timeout: str = DEFAULT_TIMEOUT) -> int:
@@ -363,7 +362,8 @@ def network(rt: Runtime, *, env: str | None, vpc: str | None, since: str, timeou
     resolved = resolve_network(rt, env, vpc)
     return _run(rt, window, seconds, lambda window, deadline, where: diagnose_network(
         rt.clients, window=window, vpc=resolved.vpc, name=resolved.vpc_name, flow_log_group=resolved.flow_log_group,
-        ecs_subnets=resolved.ecs_subnets, names=_names(resolved), environment=env, where=where, deadline=deadline))
+        ecs_subnets=resolved.ecs_subnets,
+        run=RunLabels(names=_names(resolved), environment=env, where=where, deadline=deadline)))
 
 
 def everything(rt: Runtime, *, env: str | None, since: str, timeout: str = DEFAULT_TIMEOUT) -> int:
@@ -375,11 +375,11 @@ def everything(rt: Runtime, *, env: str | None, since: str, timeout: str = DEFAU
     resolved = resolve_all(rt, env)
     resolved.notes += [f"{target} skipped: {why}" for target, why in resolved.skipped.items()]
     return _run(rt, window, seconds, lambda window, deadline, where: diagnose_all(
-        rt.clients, resolved=resolved, window=window, prod=_prod(rt, env), names=_names(resolved), environment=env,
-        where=where, deadline=deadline))
+        rt.clients, resolved=resolved, window=window, prod=_prod(rt, env),
+        run=RunLabels(names=_names(resolved), environment=env, where=where, deadline=deadline)))
 
 
-def _emit(rt: Runtime, report: Report) -> int:
+def _emit(rt: Runtime, report: DiagnosisReport) -> int:
     if rt.settings.output == "json":
         print_json(report.to_dict())
     else:

@@ -21,7 +21,7 @@ from popcornctl.errors import PopcornError
 from popcornctl.runtime import Runtime
 
 if TYPE_CHECKING:
-    from popcornctl.policy.plan import PlanInput
+    from popcornctl.policy.planjson import PlanInput
 
 
 
@@ -109,7 +109,7 @@ def plan_environment_stack(rt: Runtime, env_name: str) -> PlanInput:
     import json
 
     from popcornctl.engine import TerraformFailed
-    from popcornctl.policy.plan import PlanInput, validate_plan
+    from popcornctl.policy.planjson import PlanInput, validate_plan
 
     environment = rt.config.environment(env_name)
     stack = environment.stack.strip("/")
@@ -193,8 +193,8 @@ def policy_check(
     """Run the gate and print/write the report; returns the exit code (0 pass, 1 blocked)."""
     from popcornctl.common.files import check_destination, write_text
     from popcornctl.policy import evaluate_directory, evaluate_inputs, prepare, read_plan_file
-    from popcornctl.policy.gate import detect_root
-    from popcornctl.policy.plan import normalise_env
+    from popcornctl.policy.pipeline import detect_root
+    from popcornctl.policy.planjson import normalise_env
     from popcornctl.policy.reporters import print_table, render
 
     fmt = fmt or ("json" if rt.settings.output == "json" else "table")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from popcornctl.commands.options import SandboxRunning, runtime
+from popcornctl.commands.unlock_view import lock_groups, print_group, print_locks
 from popcornctl.common.durations import format_duration as format_age
 from popcornctl.common.durations import parse_duration
 from popcornctl.console import make_console, print_json
@@ -166,78 +167,6 @@ def _stacks(
     return [path], []
 
 
-def _groups(locks: Sequence[HeldLock]) -> list[list[HeldLock]]:
-    """Locks grouped by (stack, lock ID): a killed run with both places configured is one group of two."""
-    grouped: dict[tuple[str, str], list[HeldLock]] = {}
-    for lock in locks:
-        grouped.setdefault((lock.stack, lock.lock_id), []).append(lock)
-    return list(grouped.values())
-
-
-def _created(lock: HeldLock) -> str:
-    if lock.created is None:
-        return "?"
-    text = lock.created.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return text + (" (s3 mtime)" if lock.created_from == "s3-last-modified" else "")
-
-
-def _table(console: Console, locks: Sequence[HeldLock], older_than: timedelta, numbered: bool) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(show_header=True, header_style="bold")
-    columns = (["#"] if numbered else []) + [
-        "stack", "where", "lock id", "operation", "who", "version", "created", "age",
-    ]
-    id_width = max((len(lock.lock_id) for lock in locks), default=7)
-    for column in columns:
-        if column == "lock id":  # copied into --lock-id: never wrapped, on a terminal or in a pipe
-            table.add_column(column, no_wrap=True, overflow="ignore", min_width=id_width)
-        else:
-            table.add_column(column, overflow="fold")
-    index = {id(lock): n for n, group in enumerate(_groups(locks), 1) for lock in group}
-    for lock in locks:
-        age_style = "yellow" if is_young(lock, older_than) else "green"
-        operation = "[red]unreadable[/red]" if lock.unreadable else escape(lock.short_operation)
-        row = [
-            escape(lock.stack), lock.where, escape(lock.lock_id), operation, escape(lock.holder),
-            escape(lock.version or "?"), _created(lock), f"[{age_style}]{format_age(lock.age)}[/{age_style}]",
-        ]
-        table.add_row(*([str(index[id(lock)])] if numbered else []), *row)
-    if not console.is_terminal:
-        # A pipe has no width to fit: give the table the room it needs rather than folding it into 80 columns.
-        from rich.measure import Measurement
-
-        needed = Measurement.get(console, console.options.update(width=1000), table).maximum
-        console.width = max(console.width, needed)
-    console.print(table)
-    for lock in locks:
-        if lock.unreadable:
-            raw = lock.raw if len(lock.raw) <= 200 else lock.raw[:200] + "…"
-            console.print(
-                f"[red]unreadable[/red] {escape(lock.location)}: {escape(lock.problem or '')}; "
-                f"stored Info: {escape(raw)!r}"
-            )
-
-
-def _show(console: Console, group: Sequence[HeldLock]) -> None:
-    from rich.markup import escape
-
-    first = group[0]
-    console.print(f"[bold]lock {escape(first.lock_id)}[/bold] on [bold]{escape(first.stack)}[/bold]", soft_wrap=True)
-    for lock in group:
-        console.print(f"  where:     {escape(lock.location)}" + (f" (ETag {lock.etag})" if lock.etag else ""),
-                      soft_wrap=True)
-    if first.unreadable:
-        console.print(f"  [red]unreadable[/red]: {escape(first.problem or '')}")
-        console.print(f"  stored:    {escape(first.raw)!r}")
-    else:
-        console.print(f"  operation: {escape(first.operation or '?')}")
-        console.print(f"  who:       {escape(first.holder)}")
-        console.print(f"  version:   {escape(first.version or '?')}")
-    console.print(f"  created:   {_created(first)} ({format_age(first.age)} ago)")
-
-
 def _select(
     rt: Runtime,
     console: Console,
@@ -249,7 +178,7 @@ def _select(
     force: bool,
 ) -> list[HeldLock] | None:
     """The group of locks to release, or None when only listing was asked for (or nothing chosen)."""
-    groups = _groups(locks)
+    groups = lock_groups(locks)
     if lock_id is not None:
         chosen = [lock for lock in locks if lock.lock_id == lock_id]
         if not chosen:
@@ -329,21 +258,12 @@ def unlock(
         else:
             console.print(f"no state locks held on {where_text}")
         return 0
-    numbered = lock_id is None and not yes and len(_groups(locks)) > 1
     if json_out:
         if lock_id is None and not yes:
             print_json({"target": target, "stacks": stacks, "locks": [lock.to_json() for lock in locks]})
             return 0
     else:
-        _table(console, locks, min_age, numbered)
-        for lock_group in _groups(locks):
-            holders = _holders(rt, lock_group[0])
-            if holders:
-                console.print(
-                    f"[yellow]lock {lock_group[0].lock_id} is held by a live process on this machine:[/yellow] "
-                    + "; ".join(h.describe() for h in holders),
-                    soft_wrap=True, highlight=False,
-                )
+        _list(rt, console, locks, min_age, numbered=lock_id is None and not yes and len(lock_groups(locks)) > 1)
     group = _select(rt, console, locks, lock_id, yes, where_text, min_age, force)
     if group is None:
         if not json_out:
@@ -353,6 +273,19 @@ def unlock(
         rt, console, group, min_age=min_age, force=force, yes=yes, via_terraform=via_terraform,
         target=target, caller=caller, before_delete=before_delete, even_if_running=even_if_running,
     )
+
+
+def _list(rt: Runtime, console: Console, locks: Sequence[HeldLock], min_age: timedelta, *, numbered: bool) -> None:
+    """The table of held locks, then a warning for each lock a live process on this machine holds."""
+    print_locks(console, locks, min_age, numbered)
+    for lock_group in lock_groups(locks):
+        holders = _holders(rt, lock_group[0])
+        if holders:
+            console.print(
+                f"[yellow]lock {lock_group[0].lock_id} is held by a live process on this machine:[/yellow] "
+                + "; ".join(h.describe() for h in holders),
+                soft_wrap=True, highlight=False,
+            )
 
 
 def _stack_dirs(rt: Runtime, stack: str) -> list[Path]:
@@ -400,7 +333,7 @@ def _release_group(
             "make sure no run is still going, then add --force (or wait)",
         )
     if not json_out or not yes:
-        _show(console, group)
+        print_group(console, group)
     if not yes:
         if not _interactive():
             raise PopcornError(

@@ -92,42 +92,54 @@ def check_destination(
 ) -> Destination:
     """Check that ``path`` can take a report (see the module's rules); a :class:`PopcornError` if not."""
     path = path.expanduser()
-    for source in inputs:
-        if (path.exists() and source.exists() and _same_file(path, source)) or path.resolve() == source.resolve():
-            raise PopcornError(
-                f"{flag} {path} is also an input of this command: writing the report there would overwrite it",
-                f"write the report to another file, e.g. {flag} {path.with_name(path.stem + '-report.json')}",
-            )
+    _refuse_inputs(path, flag, inputs)
     try:
         st = path.stat()  # follows links: what a write would reach
     except FileNotFoundError:
         st = None
     except OSError as exc:
         raise PopcornError(f"cannot use {flag} {path}: {exc.strerror}", f"choose another path for {flag}") from None
-    if st is not None and str(path).startswith(_DESCRIPTOR_ALIASES) and not stat.S_ISDIR(st.st_mode):
+    if st is None:
+        return _new_file(path, flag, create_parents)
+    if str(path).startswith(_DESCRIPTOR_ALIASES) and not stat.S_ISDIR(st.st_mode):
         return Destination(path, path, "stream", flag)
-    if st is not None:
-        if stat.S_ISDIR(st.st_mode):
+    return _existing(path, st, flag)
+
+
+def _refuse_inputs(path: Path, flag: str, inputs: Sequence[Path]) -> None:
+    for source in inputs:
+        if (path.exists() and source.exists() and _same_file(path, source)) or path.resolve() == source.resolve():
             raise PopcornError(
-                f"{flag} {path} is a folder, not a file", f"name a file, e.g. {flag} {path / 'report.json'}"
+                f"{flag} {path} is also an input of this command: writing the report there would overwrite it",
+                f"write the report to another file, e.g. {flag} {path.with_name(path.stem + '-report.json')}",
             )
-        if stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
-            if not os.access(path, os.W_OK):
-                raise _unwritable(path, path.parent, flag, path)
-            return Destination(path, path, "stream", flag)
-        if not stat.S_ISREG(st.st_mode):
-            kind = "a block device" if stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else \
-                "not a regular file"
-            raise PopcornError(f"{flag} {path} is {kind}", f"name a regular file for {flag}")
-        target = path.resolve()
-        if _kernel_fs(target):
-            raise PopcornError(
-                f"{flag} {path} is a kernel file ({target.parts[1] if len(target.parts) > 1 else target})",
-                f"name a regular file for {flag}",
-            )
-        if not os.access(target, os.W_OK):
-            raise _unwritable(target, target.parent, flag, path)
-        return Destination(path, target, "regular", flag)
+
+
+def _existing(path: Path, st: os.stat_result, flag: str) -> Destination:
+    """Something exists at ``path``: a stream (fifo, character device) or a writable regular file."""
+    if stat.S_ISDIR(st.st_mode):
+        raise PopcornError(f"{flag} {path} is a folder, not a file", f"name a file, e.g. {flag} {path / 'report.json'}")
+    if stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
+        if not os.access(path, os.W_OK):
+            raise _unwritable(path, path.parent, flag, path)
+        return Destination(path, path, "stream", flag)
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a block device" if stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else \
+            "not a regular file"
+        raise PopcornError(f"{flag} {path} is {kind}", f"name a regular file for {flag}")
+    target = path.resolve()
+    if _kernel_fs(target):
+        raise PopcornError(
+            f"{flag} {path} is a kernel file ({target.parts[1] if len(target.parts) > 1 else target})",
+            f"name a regular file for {flag}",
+        )
+    if not os.access(target, os.W_OK):
+        raise _unwritable(target, target.parent, flag, path)
+    return Destination(path, target, "regular", flag)
+
+
+def _new_file(path: Path, flag: str, create_parents: bool) -> Destination:
+    """Nothing exists at ``path`` (or a dangling link): its folder must exist and take new files."""
     target = path.resolve()  # a dangling link resolves to the file it names
     folder = target.parent
     if not folder.exists():

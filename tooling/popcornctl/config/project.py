@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from popcornctl.common.tomlfile import read_toml
 from popcornctl.config.drift import DriftTable
 from popcornctl.config.model import Where, parse, spec
-from popcornctl.config.tomlfile import read_toml
 from popcornctl.errors import PopcornError
 from popcornctl.settings import REPO_MARKER
 

@@ -15,19 +15,21 @@ Shape (the same for every target):
   :mod:`.iam` (policy simulator, offline fallback), :mod:`.vpc`, :mod:`.cloudwatch` (alarms, thresholds,
   batched metric data), :mod:`.levels` (a series against its alarm's threshold), :mod:`.services` (the ECS
   services as the other targets see them), :mod:`.targethealth`, :mod:`.names`, :mod:`.render`; AWS error
-  handling lives in :mod:`.errors` only.
+  handling lives in :mod:`.failures` only.
 
 Public API (used by ``popcornctl.commands.diagnose`` and the tests): :func:`diagnose_ecs`, :func:`diagnose_rds`,
 :func:`diagnose_alb`, :func:`diagnose_cache`, :func:`diagnose_kafka`, :func:`diagnose_network`,
-:func:`diagnose_all`. Nothing here imports boto3 at module level.
+:func:`diagnose_all`, each with a :class:`RunLabels` (names, environment, where, deadline). Nothing here imports
+boto3 at module level.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from popcornctl.diagnose.deadline import Deadline
-from popcornctl.diagnose.findings import Finding, Health, Names, Report, Status, TargetReport
+from popcornctl.diagnose.findings import DiagnosisReport, Finding, Health, Names, Status, TargetReport
 from popcornctl.diagnose.window import DEFAULT_TIMEOUT, Window, parse_since, parse_timeout
 
 if TYPE_CHECKING:
@@ -39,13 +41,24 @@ if TYPE_CHECKING:
 
 F = TypeVar("F")
 
+
+@dataclass(frozen=True)
+class RunLabels:
+    """How one diagnosis is labelled and bounded, the same for every target."""
+
+    names: Names | None = None  # where the diagnosed names came from (default: flags)
+    environment: str | None = None
+    where: str = ""  # the target line (account, region, endpoint); default: the clients' target
+    deadline: Deadline | None = None  # default: DEFAULT_TIMEOUT from the start of the run
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "Deadline",
+    "DiagnosisReport",
     "Finding",
     "Health",
     "Names",
-    "Report",
+    "RunLabels",
     "Status",
     "TargetReport",
     "Window",
@@ -67,18 +80,16 @@ def diagnose_ecs(
     cluster: str,
     services: list[str] | None,
     window: Window,
-    names: Names | None = None,
-    environment: str | None = None,
-    where: str = "",
     max_workers: int = 16,
-    deadline: Deadline | None = None,
-) -> Report:
+    run: RunLabels | None = None,
+) -> DiagnosisReport:
     """Diagnose an ECS cluster (all services, or the named ones): cluster summary first, then per service."""
     from popcornctl.diagnose.ecs import EcsTarget
 
-    where = where or clients.target.describe()
+    run = run or RunLabels()
+    where = run.where or clients.target.describe()
     target = EcsTarget(clients, cluster, services, window, where=where, max_workers=max_workers)
-    return _run("ecs", target, clients, window, where, names, environment, deadline)
+    return _run("ecs", target, clients, window, where, run)
 
 
 def diagnose_rds(
@@ -86,21 +97,19 @@ def diagnose_rds(
     *,
     instance: str,
     window: Window,
-    names: Names | None = None,
-    environment: str | None = None,
     prod: bool = False,
     prefix: str | None = None,
     ecs_cluster: str | None = None,
     ecs_security_groups: list[str] | None = None,
     ecs_subnets: list[str] | None = None,
-    where: str = "",
-    deadline: Deadline | None = None,
-) -> Report:
+    run: RunLabels | None = None,
+) -> DiagnosisReport:
     """Diagnose one RDS DB instance (``prod`` expects Multi-AZ and 7+ days of backups)."""
     from popcornctl.diagnose.rds import RdsTarget
     from popcornctl.diagnose.rds.fetch import RdsFetch
 
-    where = where or clients.target.describe()
+    run = run or RunLabels()
+    where = run.where or clients.target.describe()
     fetch = RdsFetch(
         clients,
         instance,
@@ -112,7 +121,7 @@ def diagnose_rds(
         ecs_subnets=ecs_subnets,
         where=where,
     )
-    return _run("rds", RdsTarget(fetch), clients, window, where, names, environment, deadline)
+    return _run("rds", RdsTarget(fetch), clients, window, where, run)
 
 
 def diagnose_alb(
@@ -122,18 +131,16 @@ def diagnose_alb(
     window: Window,
     cluster: str | None = None,
     expected: Expected | None = None,
-    names: Names | None = None,
-    environment: str | None = None,
-    where: str = "",
-    deadline: Deadline | None = None,
-) -> Report:
+    run: RunLabels | None = None,
+) -> DiagnosisReport:
     """Diagnose one Application Load Balancer and its target groups (``cluster``: whose services register)."""
     from popcornctl.diagnose.alb import AlbTarget
     from popcornctl.diagnose.alb.fetch import AlbFetch
 
-    where = where or clients.target.describe()
+    run = run or RunLabels()
+    where = run.where or clients.target.describe()
     fetch = AlbFetch(clients, load_balancer, window, cluster=cluster, expected=expected, where=where)
-    return _run("alb", AlbTarget(fetch), clients, window, where, names, environment, deadline)
+    return _run("alb", AlbTarget(fetch), clients, window, where, run)
 
 
 def diagnose_cache(
@@ -144,19 +151,17 @@ def diagnose_cache(
     prod: bool = False,
     cluster: str | None = None,
     ecs_security_groups: list[str] | None = None,
-    names: Names | None = None,
-    environment: str | None = None,
-    where: str = "",
-    deadline: Deadline | None = None,
-) -> Report:
+    run: RunLabels | None = None,
+) -> DiagnosisReport:
     """Diagnose one Valkey replication group (``cluster``: the ECS cluster whose services use it)."""
     from popcornctl.diagnose.cache import CacheTarget
     from popcornctl.diagnose.cache.fetch import CacheFetch
 
-    where = where or clients.target.describe()
+    run = run or RunLabels()
+    where = run.where or clients.target.describe()
     fetch = CacheFetch(clients, group, window, prod=prod, cluster=cluster,
                        security_groups=tuple(ecs_security_groups or ()), where=where)
-    return _run("cache", CacheTarget(fetch), clients, window, where, names, environment, deadline)
+    return _run("cache", CacheTarget(fetch), clients, window, where, run)
 
 
 def diagnose_kafka(
@@ -168,19 +173,17 @@ def diagnose_kafka(
     prefix: str | None = None,
     cluster: str | None = None,
     ecs_security_groups: list[str] | None = None,
-    names: Names | None = None,
-    environment: str | None = None,
-    where: str = "",
-    deadline: Deadline | None = None,
-) -> Report:
+    run: RunLabels | None = None,
+) -> DiagnosisReport:
     """Diagnose the Kafka brokers (by instance id, else the ``<prefix>-kafka-*`` instances)."""
     from popcornctl.diagnose.kafka import KafkaTarget
     from popcornctl.diagnose.kafka.fetch import KafkaFetch
 
-    where = where or clients.target.describe()
+    run = run or RunLabels()
+    where = run.where or clients.target.describe()
     fetch = KafkaFetch(clients, window, layout, instance_ids=tuple(instance_ids or ()), prefix=prefix,
                        cluster=cluster, security_groups=tuple(ecs_security_groups or ()), where=where)
-    return _run("kafka", KafkaTarget(fetch), clients, window, where, names, environment, deadline)
+    return _run("kafka", KafkaTarget(fetch), clients, window, where, run)
 
 
 def diagnose_network(
@@ -191,19 +194,17 @@ def diagnose_network(
     name: str | None = None,
     flow_log_group: str | None = None,
     ecs_subnets: list[str] | None = None,
-    names: Names | None = None,
-    environment: str | None = None,
-    where: str = "",
-    deadline: Deadline | None = None,
-) -> Report:
+    run: RunLabels | None = None,
+) -> DiagnosisReport:
     """Diagnose one VPC (by id, else by its Name tag)."""
     from popcornctl.diagnose.network import NetworkTarget
     from popcornctl.diagnose.network.fetch import NetworkFetch
 
-    where = where or clients.target.describe()
+    run = run or RunLabels()
+    where = run.where or clients.target.describe()
     fetch = NetworkFetch(clients, window, vpc=vpc, name=name, flow_log_group=flow_log_group,
                          ecs_subnets=tuple(ecs_subnets or ()), where=where)
-    return _run("network", NetworkTarget(fetch), clients, window, where, names, environment, deadline)
+    return _run("network", NetworkTarget(fetch), clients, window, where, run)
 
 
 def diagnose_all(
@@ -212,17 +213,15 @@ def diagnose_all(
     resolved: Resolved,
     window: Window,
     prod: bool = False,
-    names: Names | None = None,
-    environment: str | None = None,
-    where: str = "",
-    deadline: Deadline | None = None,
-) -> Report:
+    run: RunLabels | None = None,
+) -> DiagnosisReport:
     """Diagnose every target of an environment in one run (names from :func:`.names.resolve_all`)."""
     from popcornctl.diagnose.environment import EnvironmentTarget, environment_parts
 
-    where = where or clients.target.describe()
+    run = run or RunLabels()
+    where = run.where or clients.target.describe()
     parts = environment_parts(clients, resolved, window, prod=prod, where=where)
-    return _run("all", EnvironmentTarget(parts), clients, window, where, names, environment, deadline)
+    return _run("all", EnvironmentTarget(parts), clients, window, where, run)
 
 
 def _run(
@@ -231,23 +230,21 @@ def _run(
     clients: Clients,
     window: Window,
     where: str,
-    names: Names | None,
-    environment: str | None,
-    deadline: Deadline | None,
-) -> Report:
+    labels: RunLabels,
+) -> DiagnosisReport:
     from popcornctl.diagnose.runner import run
 
-    deadline = deadline or Deadline(parse_timeout(DEFAULT_TIMEOUT), where)
+    deadline = labels.deadline or Deadline(parse_timeout(DEFAULT_TIMEOUT), where)
     targets, fetch_seconds = run(target, deadline, answer_within=clients.answer_within)
-    return Report(
+    return DiagnosisReport(
         command=command,
         where=where,
         region=clients.target.region,
-        environment=environment,
+        environment=labels.environment,
         since=window.since,
         window_start=window.start,
         window_end=window.end,
-        names=names or Names(source="flags"),
+        names=labels.names or Names(source="flags"),
         targets=targets,
         fetch_seconds=fetch_seconds,
     )

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from popcornctl.diagnose.errors import describe_error, error_code, is_fatal
+from popcornctl.diagnose.failures import describe_error, error_code, is_fatal
 
 T = TypeVar("T")
 K = TypeVar("K")

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
-from popcornctl.diagnose.errors import timeout_error
+from popcornctl.diagnose.failures import timeout_error
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from popcornctl.diagnose.errors import describe_error, is_fatal
+from popcornctl.diagnose.failures import describe_error, is_fatal
 from popcornctl.diagnose.findings import Finding, Status, TargetReport
 from popcornctl.diagnose.pool import Pool
 from popcornctl.diagnose.runner import DiagnoseTarget

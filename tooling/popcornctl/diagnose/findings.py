@@ -1,7 +1,7 @@
 """What a diagnosis produces: findings (OK / WARN / FAIL with evidence, cause and fix) grouped per target.
 
-A :class:`Report` is the whole answer of one ``popcornctl diagnose`` run. It renders as Rich text
-(:mod:`popcornctl.diagnose.render`) or as JSON (:meth:`Report.to_dict`, shape in :data:`REPORT_SCHEMA`,
+A :class:`DiagnosisReport` is the whole answer of one ``popcornctl diagnose`` run. It renders as Rich text
+(:mod:`popcornctl.diagnose.render`) or as JSON (:meth:`DiagnosisReport.to_dict`, shape in :data:`REPORT_SCHEMA`,
 documented in ``docs/DIAGNOSE.md``).
 """
 
@@ -123,7 +123,7 @@ class Names:
 
 
 @dataclass
-class Report:
+class DiagnosisReport:
     """One ``popcornctl diagnose`` run."""
 
     command: str  # "ecs" | "rds" | "alb" | "cache" | "kafka" | "network" | "all"
@@ -206,7 +206,7 @@ _STATUS = {"type": "string", "enum": [s.value for s in Status]}
 _HEALTH = {"type": "string", "enum": [h.value for h in Health]}
 _NULLABLE_STR = {"type": ["string", "null"]}
 
-# JSON Schema (draft 2020-12) of Report.to_dict(); docs/DIAGNOSE.md carries the same document.
+# JSON Schema (draft 2020-12) of DiagnosisReport.to_dict(); docs/DIAGNOSE.md carries the same document.
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": SCHEMA_ID,

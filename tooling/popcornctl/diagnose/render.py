@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from popcornctl.diagnose.findings import Finding, Health, Report, Status, TargetReport
+from popcornctl.diagnose.findings import DiagnosisReport, Finding, Health, Status, TargetReport
 from popcornctl.diagnose.window import human_age
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ KIND_LABEL = {
 }
 
 
-def render(report: Report, console: Console, *, verbose: bool = False) -> None:
+def render(report: DiagnosisReport, console: Console, *, verbose: bool = False) -> None:
     """Print the report: run header, one panel and finding list per target, a closing summary."""
     from rich.markup import escape
 
@@ -94,7 +94,7 @@ def _panel(console: Console, target: TargetReport) -> None:
     )
 
 
-def _service_table(console: Console, report: Report) -> None:
+def _service_table(console: Console, report: DiagnosisReport) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -118,7 +118,7 @@ def _service_table(console: Console, report: Report) -> None:
     _out(console, table, soft_wrap=False)
 
 
-def _summary_table(console: Console, report: Report) -> None:
+def _summary_table(console: Console, report: DiagnosisReport) -> None:
     """``diagnose all``: one line per target, worst first (the report's order), before the details."""
     from rich.markup import escape
     from rich.table import Table

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Generic, Protocol, TypeVar
 
 from popcornctl.diagnose.deadline import Deadline
-from popcornctl.diagnose.errors import describe_error, fatal_error, is_fatal
 from popcornctl.diagnose.facts import Gap
+from popcornctl.diagnose.failures import describe_error, fatal_error, is_fatal
 from popcornctl.diagnose.findings import Finding, Status, TargetReport
 from popcornctl.diagnose.registry import CheckSpec, checks_for
 from popcornctl.errors import PopcornError

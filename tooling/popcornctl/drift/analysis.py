@@ -223,16 +223,25 @@ def _pending(
         return None
     if deleted_outside and actions == ["create"]:
         return None  # the next apply re-creates what was deleted outside Terraform: reported as deleted
+    kind = _next(entry)
+    if kind in ("create", "delete", "forget"):
+        reason = entry.get("action_reason")
+        before = change.get("before")
+        return ManagedFinding(kind="pending", stack=stack, address=entry["address"], type=entry["type"],
+                              id=_identity(before), next_apply=kind, cause="configuration",
+                              note=_REASONS.get(str(reason)) if reason else None, lookup_names=_names(before))
+    return _pending_attributes(entry, drifted, stack, kind)
+
+
+def _pending_attributes(
+    entry: Mapping[str, Any], drifted: Mapping[str, Any] | None, stack: str, kind: str
+) -> ManagedFinding | None:
+    """An update or replace: the attributes the configuration changes, else those that follow another change."""
+    change = entry["change"]
     address, rtype = entry["address"], entry["type"]
     before, after = change.get("before"), change.get("after")
     unknown = change.get("after_unknown")
     sensitive_masks = (change.get("before_sensitive"), change.get("after_sensitive"))
-    kind = _next(entry)
-    reason = entry.get("action_reason")
-    if kind in ("create", "delete", "forget"):
-        note = _REASONS.get(str(reason)) if reason else None
-        return ManagedFinding(kind="pending", stack=stack, address=address, type=rtype, id=_identity(before),
-                              next_apply=kind, cause="configuration", note=note, lookup_names=_names(before))
     stored = (drifted["change"].get("before") if drifted else None) or before  # S0
     configured: list[AttributeChange] = []
     for diff in values.differences(before, after):

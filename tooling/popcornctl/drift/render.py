@@ -86,6 +86,20 @@ def _shown(finding: ManagedFinding, verbose: bool) -> bool:
 def render_text(console: Console, report: DriftReport, *, verbose: bool = False) -> None:
     """A table of the stacks, each stack's findings grouped under it, the unmanaged resources, the summary."""
     from rich.markup import escape
+
+    _render_overview(console, report)
+    for stack in report.stacks:
+        if stack.status in ("not_applied", "skipped"):
+            console.print(f"[dim]{escape(stack.stack)}: {escape(stack.reason)}[/]", highlight=False)
+    for stack in report.stacks:
+        _render_stack(console, stack, verbose)
+    _render_unmanaged(console, report)
+    _render_notes(console, report, verbose)
+    console.print(f"\n[bold]drift {report.env}:[/] {summary_line(report)} (exit {report.exit_code})", highlight=False)
+
+
+def _render_overview(console: Console, report: DriftReport) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     overview = Table(show_header=True, header_style="bold", expand=False, pad_edge=False, box=None)
@@ -99,40 +113,53 @@ def render_text(console: Console, report: DriftReport, *, verbose: bool = False)
         counts = [str(counted.count(k)) for k in ("changed", "deleted", "pending")]
         overview.add_row(escape(stack.stack), result, *counts, str(informational), str(stack.resources))
     console.print(overview)
-    for stack in report.stacks:
-        if stack.status in ("not_applied", "skipped"):
-            console.print(f"[dim]{escape(stack.stack)}: {escape(stack.reason)}[/]", highlight=False)
-    for stack in report.stacks:
-        findings = [f for f in stack.findings if _shown(f, verbose)]
-        if stack.status == "failed" and stack.error:
-            console.print(f"\n[bold]{escape(stack.stack)}[/] — [bold red]failed[/]: {escape(stack.reason)}")
-            for line in stack.error.strip().splitlines()[-15:]:
-                console.print(f"  {line}", highlight=False, markup=False)
-            if stack.log_file:
-                console.print(f"  [dim]full Terraform output: {escape(stack.log_file)}[/]", highlight=False)
-        if not findings:
+
+
+def _render_stack(console: Console, stack: StackDrift, verbose: bool) -> None:
+    """A failed stack's Terraform error, then its findings grouped by kind."""
+    from rich.markup import escape
+
+    findings = [f for f in stack.findings if _shown(f, verbose)]
+    if stack.status == "failed" and stack.error:
+        console.print(f"\n[bold]{escape(stack.stack)}[/] — [bold red]failed[/]: {escape(stack.reason)}")
+        for line in stack.error.strip().splitlines()[-15:]:
+            console.print(f"  {line}", highlight=False, markup=False)
+        if stack.log_file:
+            console.print(f"  [dim]full Terraform output: {escape(stack.log_file)}[/]", highlight=False)
+    if not findings:
+        return
+    console.print(f"\n[bold]{escape(stack.stack)}[/]", highlight=False)
+    for kind, title in _SECTIONS:
+        group = [f for f in findings if f.kind == kind]
+        if not group:
             continue
-        console.print(f"\n[bold]{escape(stack.stack)}[/]", highlight=False)
-        for kind, title in _SECTIONS:
-            group = [f for f in findings if f.kind == kind]
-            if not group:
-                continue
-            style = {"pending": "cyan", "deleted": "red"}.get(kind, "yellow")
-            console.print(f"  [{style}]{title} ({len(group)})[/]", highlight=False)
-            for finding in group:
-                label = "" if finding.counted else ("  [informational]" if finding.informational else "  [ignored]")
-                if kind == "pending" and not verbose:
-                    paths = ", ".join(a.path for a in finding.attributes[:6])
-                    more = f" (+{len(finding.attributes) - 6})" if len(finding.attributes) > 6 else ""
-                    why = f"; {finding.note}" if finding.cause == "follows" and finding.note else ""
-                    console.print(f"    {escape(finding.address)}: {finding.next_apply}"
-                                  + (f" {escape(paths)}{more}" if paths else "") + escape(why), highlight=False)
-                    continue
-                console.print(f"    [bold]{escape(finding.address)}[/]{escape(label)}  [dim]next apply: "
-                              f"{finding.next_apply}[/]", highlight=False)
-                for line in _detail_lines(finding, verbose):
-                    console.print(f"      {line}", highlight=False, markup=False)
-    _render_unmanaged(console, report)
+        style = {"pending": "cyan", "deleted": "red"}.get(kind, "yellow")
+        console.print(f"  [{style}]{title} ({len(group)})[/]", highlight=False)
+        for finding in group:
+            _render_finding(console, finding, kind, verbose)
+
+
+def _render_finding(console: Console, finding: ManagedFinding, kind: str, verbose: bool) -> None:
+    from rich.markup import escape
+
+    label = "" if finding.counted else ("  [informational]" if finding.informational else "  [ignored]")
+    if kind == "pending" and not verbose:
+        paths = ", ".join(a.path for a in finding.attributes[:6])
+        more = f" (+{len(finding.attributes) - 6})" if len(finding.attributes) > 6 else ""
+        why = f"; {finding.note}" if finding.cause == "follows" and finding.note else ""
+        console.print(f"    {escape(finding.address)}: {finding.next_apply}"
+                      + (f" {escape(paths)}{more}" if paths else "") + escape(why), highlight=False)
+        return
+    console.print(f"    [bold]{escape(finding.address)}[/]{escape(label)}  [dim]next apply: "
+                  f"{finding.next_apply}[/]", highlight=False)
+    for line in _detail_lines(finding, verbose):
+        console.print(f"      {line}", highlight=False, markup=False)
+
+
+def _render_notes(console: Console, report: DriftReport, verbose: bool) -> None:
+    """What the tables leave out: hidden informational changes, CloudTrail, stale ignore rules, errors."""
+    from rich.markup import escape
+
     hidden = report.totals()["informational"]
     if hidden and not verbose:
         console.print(f"[dim]{hidden} informational change(s) only in attributes the configuration does not set are "
@@ -146,14 +173,6 @@ def render_text(console: Console, report: DriftReport, *, verbose: bool = False)
                           "popcorn.toml [drift] if it is stale[/]", highlight=False)
     for problem in report.errors():
         console.print(f"[bold red]incomplete:[/] {escape(problem)}", highlight=False)
-    console.print(f"\n[bold]drift {report.env}:[/] {summary_line(report)} (exit {report.exit_code})", highlight=False)
-
-
-def _stack_headline(stack: StackDrift) -> str:
-    if stack.status == "checked":
-        return stack.reason
-    word = {"not_applied": "not applied", "failed": "failed", "skipped": "skipped"}[stack.status]
-    return f"{word}: {stack.reason}"
 
 
 def _unmanaged_where(resource: UnmanagedResource) -> str:

@@ -24,12 +24,10 @@ What the worker adds to Terraform (see docs/RELIABILITY.md):
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 import select
 import signal
-import socket
 import stat
 import sys
 import threading
@@ -38,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.identity import local_user
 from popcornctl.engine.protocol import ERRORED_STATE, INTERRUPT, ORPHAN_LOG, RESCUE_MARK, WORKERS_DIR
 
 PARENT_POLL_SECONDS = 0.5
@@ -45,14 +44,6 @@ PARENT_POLL_SECONDS = 0.5
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _who() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
 
 
 # -- errored.tfstate -------------------------------------------------------------------------------------
@@ -110,7 +101,7 @@ class Record:
             "command": next((a for a in argv if not a.startswith("-")), "?"),
             "argv": argv,
             "engine": binary or "embedded",
-            "who": _who(),
+            "who": local_user(),
             "started_at": _now(),
         }
         try:

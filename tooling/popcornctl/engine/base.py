@@ -19,7 +19,7 @@ import json
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -72,14 +72,6 @@ class TerraformFailed(PopcornError):
         self.result = result
 
 
-@dataclass
-class RunOptions:
-    """Per-call process settings: extra environment and an optional timeout/cancel hook."""
-
-    env: Mapping[str, str] = field(default_factory=dict)
-    timeout: float | None = None
-
-
 class Engine(Protocol):
     """How popcornctl runs Terraform. Each method runs one command in ``workdir``."""
 
@@ -129,26 +121,11 @@ class Engine(Protocol):
     # `terraform apply plan_file`: applies exactly that saved plan, never re-plans.
     def apply(self, workdir: Path, plan_file: Path, *, env: Mapping[str, str] | None = None) -> TfResult: ...
 
-    # `terraform destroy -auto-approve` (callers confirm before calling).
-    def destroy(
-        self,
-        workdir: Path,
-        *,
-        var_files: Sequence[Path] = (),
-        variables: Mapping[str, str] | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> TfResult: ...
-
     # `terraform output -json` as {name: value}.
     def output(self, workdir: Path, *, env: Mapping[str, str] | None = None) -> dict[str, Any]: ...
 
     # `terraform force-unlock -force ID`.
     def force_unlock(self, workdir: Path, lock_id: str, *, env: Mapping[str, str] | None = None) -> TfResult: ...
-
-    # `terraform fmt` (-check/-recursive as asked).
-    def fmt(
-        self, workdir: Path, *, check: bool = True, recursive: bool = True, env: Mapping[str, str] | None = None
-    ) -> TfResult: ...
 
     # Any other Terraform command, verbatim arguments.
     def run(
@@ -380,20 +357,6 @@ class ProcessEngine:
             workdir, ["apply", "-input=false", "-no-color", "-lock-timeout=0s", str(plan_file)], env=env
         )
 
-    def destroy(
-        self,
-        workdir: Path,
-        *,
-        var_files: Sequence[Path] = (),
-        variables: Mapping[str, str] | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> TfResult:
-        """``terraform destroy -auto-approve`` (the caller has already asked the user)."""
-        args = ["destroy", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s"]
-        args += [f"-var-file={f}" for f in var_files]
-        args += [f"-var={k}={v}" for k, v in (variables or {}).items()]
-        return self.run(workdir, args, env=env)
-
     def output(self, workdir: Path, *, env: Mapping[str, str] | None = None) -> dict[str, Any]:
         """``terraform output -json`` as ``{name: value}``."""
         res = self.run(workdir, ["output", "-json", "-no-color"], env=env)
@@ -406,9 +369,3 @@ class ProcessEngine:
         """``terraform force-unlock -force ID``."""
         return self.run(workdir, ["force-unlock", "-force", "-no-color", lock_id], env=env)
 
-    def fmt(
-        self, workdir: Path, *, check: bool = True, recursive: bool = True, env: Mapping[str, str] | None = None
-    ) -> TfResult:
-        """``terraform fmt`` (``-check -diff`` when checking)."""
-        args = ["fmt", "-no-color"] + (["-check", "-diff"] if check else []) + (["-recursive"] if recursive else [])
-        return self.run(workdir, args, env=env)

@@ -8,8 +8,8 @@ state bucket); that edge orders runs but carries no data, so it is not a *read* 
 
 The room's other modules (imported on demand): :mod:`.changes` (the files a git change touches),
 :mod:`.modules` (where each stack's configuration comes from: its folder, linked files, local modules),
-:mod:`.affected` (change → stacks, with a reason each) and :mod:`.engines` (the graph rendered for shared
-engines: GitHub Actions job matrices and ``atlantis.yaml``).
+:mod:`.affected` (change → stacks, with a reason each) and :mod:`.ci_files` (the graph rendered for the CI
+systems a team runs: GitHub Actions job matrices and ``atlantis.yaml``).
 """
 
 from __future__ import annotations

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.identity import local_user
 from popcornctl.locks.model import format_age, now_utc
 from popcornctl.locks.release import ReleaseResult
 
+# local_user is part of this module's surface: the audit record names who released a lock.
+__all__ = ["AUDIT_FILE", "append_audit", "audit_path", "audit_record", "local_user", "read_audit"]
+
 AUDIT_FILE = "unlock-audit.jsonl"
-
-
-def local_user() -> str:
-    """``user@host`` of this process (Terraform's own ``Who`` format)."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
 
 
 def audit_path(state_dir: Path) -> Path:

@@ -161,21 +161,20 @@ def build_lock(
     etag: str | None = None,
     attribute: Mapping[str, Any] | None = None,
     fallback_created: datetime | None = None,
-    problem: str | None = None,
     region: str = "",
 ) -> HeldLock:
     """Parse a stored lock's Info JSON into a :class:`HeldLock`; malformed JSON gives ``unreadable``."""
     data: Any = None
-    if problem is None:
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            problem = f"Info is not JSON ({exc.__class__.__name__}: {exc})"
-        else:
-            if not isinstance(data, dict):
-                problem = f"Info is JSON but not an object ({type(data).__name__})"
-            elif not isinstance(data.get("ID"), str) or not data["ID"]:
-                problem = "Info has no lock ID"
+    problem: str | None = None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        problem = f"Info is not JSON ({exc.__class__.__name__}: {exc})"
+    else:
+        if not isinstance(data, dict):
+            problem = f"Info is JSON but not an object ({type(data).__name__})"
+        elif not isinstance(data.get("ID"), str) or not data["ID"]:
+            problem = "Info has no lock ID"
     if problem is not None or not isinstance(data, dict):
         created = fallback_created.astimezone(UTC) if fallback_created else None
         return HeldLock(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from popcornctl.common.awserrors import error_code
 from popcornctl.errors import PopcornError
-from popcornctl.locks.awserrors import aws_errors
+from popcornctl.locks.aws_failures import aws_errors
 from popcornctl.locks.model import (
     DIGEST_SUFFIX,
     LOCKFILE_SUFFIX,
@@ -102,11 +102,12 @@ def _item_lock(
     name = stack if stack is not None else stack_of_key(bucket_and_key[-1])
     attribute = item.get("Info")
     if not isinstance(attribute, dict) or "S" not in attribute:
-        return build_lock(
+        # Never JSON with an ID (empty, or a Python repr), so always unreadable; the problem names why.
+        lock = build_lock(
             stack=name, where="dynamodb", container=table, key=lock_key,
-            raw="" if attribute is None else repr(attribute), now=now, attribute=attribute,
-            problem="item has no Info string attribute (not written by Terraform)", region=region,
+            raw="" if attribute is None else repr(attribute), now=now, attribute=attribute, region=region,
         )
+        return replace(lock, problem="item has no Info string attribute (not written by Terraform)")
     return build_lock(
         stack=name, where="dynamodb", container=table, key=lock_key, raw=str(attribute["S"]), now=now,
         attribute=attribute, region=region,

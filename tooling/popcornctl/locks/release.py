@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from popcornctl.common.awserrors import error_code
 from popcornctl.errors import PopcornError
-from popcornctl.locks.awserrors import aws_errors
+from popcornctl.locks.aws_failures import aws_errors
 from popcornctl.locks.model import DIGEST_SUFFIX, LOCKFILE_SUFFIX, DigestProtected, HeldLock
 from popcornctl.locks.reader import clients_in_region, read_item, read_lockfile, read_locks
 

@@ -2,7 +2,7 @@
 
 A policy is any object with the attributes of :class:`Policy` (``id``, ``title``, ``severity``,
 ``resource_types``, ``rationale``, ``remediation``) and an ``evaluate(change, context)`` method that
-yields :class:`Finding` objects. The :func:`policy` decorator turns a plain function into one::
+yields :class:`PolicyFinding` objects. The :func:`policy` decorator turns a plain function into one::
 
     from popcornctl.policy.api import UNKNOWN, Change, Context, Findings, fail, policy, unknown
 
@@ -24,171 +24,77 @@ used as a boolean, so forgetting to check for it fails loudly instead of passing
 Optional policy attributes (read with defaults when absent):
 
 - ``environments`` (tuple of names, default: all) — the policy only applies to plans of these
-  environments; when the environment cannot be told the engine reports the policy as not evaluated.
+  environments; when the environment cannot be told the evaluator reports the policy as not evaluated.
 - ``evaluates_deletes`` (default False) — also receive pure deletes (``after`` is ``None``).
 - ``needs_plan`` (default False) — cannot run from configuration alone (``policy-check DIR``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-SEVERITY_RANK: dict[str, int] = {"critical": 4, "high": 3, "medium": 2, "low": 1, "unrated": 0}
+from popcornctl.policy.values import UNKNOWN, as_list, contains_unknown, merge_unknown, parse_json, walk
 
-Status = Literal["fail", "unknown"]
+# What a module under policies/ imports from here (the value helpers live in popcornctl.policy.values).
+__all__ = [
+    "UNKNOWN",
+    "Change",
+    "Context",
+    "EvaluateFn",
+    "Findings",
+    "FunctionPolicy",
+    "Policy",
+    "PolicyFinding",
+    "PolicyStatus",
+    "ReferenceIndex",
+    "as_list",
+    "contains_unknown",
+    "fail",
+    "merge_unknown",
+    "parse_json",
+    "policy",
+    "same_instances",
+    "unknown",
+    "unset_default",
+    "walk",
+]
 
 
-class _Unknown:
-    """The value of an attribute Terraform will only know after apply."""
+class PolicyStatus(StrEnum):
+    """A policy result's status. A policy yields ``fail`` or ``unknown``; the gate adds the other three."""
 
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "(known after apply)"
-
-    def __bool__(self) -> bool:
-        raise TypeError("a value unknown until apply has no truth value: compare it with `is UNKNOWN` first")
-
-    def __reduce__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Any = _Unknown()
-"""Sentinel for values known only after apply (typed ``Any`` so it compares with any attribute value)."""
+    FAIL = "fail"  # the policy is violated
+    UNKNOWN = "unknown"  # cannot be decided before apply; blocks only at --fail-on unknown
+    ERROR = "error"  # the policy raised: always blocks (the gate fails closed)
+    EXPIRED = "expired"  # a waiver past its date: always blocks
+    WAIVED = "waived"  # a failure a current waiver covers: never blocks
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class PolicyFinding:
     """What a policy yields: a failure, or a check that cannot be decided until apply."""
 
     message: str
-    status: Status = "fail"
+    status: PolicyStatus = PolicyStatus.FAIL
     attribute: str | None = None
     address: str | None = None  # only to attach the finding to another resource than the one evaluated
 
 
-Findings = Iterator[Finding]
+Findings = Iterator[PolicyFinding]
 T = TypeVar("T")
 
 
-def fail(message: str, *, attribute: str | None = None, address: str | None = None) -> Finding:
+def fail(message: str, *, attribute: str | None = None, address: str | None = None) -> PolicyFinding:
     """A violation of the policy."""
-    return Finding(message=message, status="fail", attribute=attribute, address=address)
+    return PolicyFinding(message=message, status=PolicyStatus.FAIL, attribute=attribute, address=address)
 
 
-def unknown(message: str, *, attribute: str | None = None, address: str | None = None) -> Finding:
+def unknown(message: str, *, attribute: str | None = None, address: str | None = None) -> PolicyFinding:
     """The policy cannot decide before apply ("unknown until apply"); never blocks the gate."""
-    return Finding(message=message, status="unknown", attribute=attribute, address=address)
-
-
-# -- values ----------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _split(path: str) -> tuple[str | int, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in path.split(".")) if path else ()
-
-
-def _path(path: str | Sequence[str | int]) -> Sequence[str | int]:
-    return _split(path) if isinstance(path, str) else path
-
-
-def _step(value: Any, key: str | int) -> tuple[bool, Any]:
-    """One step down ``value``; lenient: a key on a one-block list descends into the block."""
-    if isinstance(key, int):
-        if isinstance(value, list):
-            return (True, value[key]) if -len(value) <= key < len(value) else (False, None)
-        if isinstance(value, dict) and key == 0:
-            return True, value
-        return False, None
-    if isinstance(value, list):
-        if not value:
-            return False, None
-        value = value[0]
-    if isinstance(value, dict) and key in value:
-        return True, value[key]
-    return False, None
-
-
-def merge_unknown(value: Any, unknown_mark: Any) -> Any:
-    """``value`` with :data:`UNKNOWN` wherever ``after_unknown`` marks it (recursively)."""
-    if unknown_mark is True:
-        return UNKNOWN
-    if isinstance(unknown_mark, dict) and unknown_mark:
-        base = dict(value) if isinstance(value, dict) else {}
-        for key, mark in unknown_mark.items():
-            base[key] = merge_unknown(base.get(key), mark)
-        return base
-    if isinstance(unknown_mark, list) and unknown_mark and isinstance(value, list):
-        out = list(value)
-        for i, mark in enumerate(unknown_mark):
-            if i < len(out):
-                out[i] = merge_unknown(out[i], mark)
-            elif mark is True:
-                out.append(UNKNOWN)
-        return out
-    return value
-
-
-def walk(after: Any, after_unknown: Any, path: str | Sequence[str | int]) -> Any:
-    """The value at ``path`` in ``after``, :data:`UNKNOWN` where ``after_unknown`` says so, else None."""
-    if isinstance(path, str) and "." not in path:  # the common case: a top-level attribute
-        mark = after_unknown.get(path) if isinstance(after_unknown, dict) else None
-        if mark is True:
-            return UNKNOWN
-        value = after.get(path) if isinstance(after, dict) else None
-        return merge_unknown(value, mark) if mark else value
-    value, mark = after, after_unknown
-    for key in _path(path):
-        if mark is True:
-            return UNKNOWN
-        _found, value = _step(value, key)
-        _found_mark, mark = _step(mark, key)
-        if not _found and mark is not True:
-            return None
-    return merge_unknown(value, mark)
-
-
-def contains_unknown(value: Any) -> bool:
-    """True when ``value`` is or holds :data:`UNKNOWN` anywhere."""
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
-def as_list(value: Any) -> list[Any]:
-    """``None`` → ``[]``, a scalar → ``[scalar]``, a list → itself (IAM's string-or-list fields)."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def parse_json(value: Any) -> Any:
-    """A JSON document attribute (policy, container_definitions): parsed, UNKNOWN, or None if absent/invalid."""
-    if value is UNKNOWN or value is None:
-        return value
-    if isinstance(value, dict | list):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        return None
+    return PolicyFinding(message=message, status=PolicyStatus.UNKNOWN, attribute=attribute, address=address)
 
 
 # -- what a policy sees ------------------------------------------------------------------------------
@@ -460,7 +366,7 @@ def unset_default(change: Change, context: Context, attribute: str) -> bool:
     return change.get(attribute) is UNKNOWN and context.configured(change, attribute) is False
 
 
-EvaluateFn = Callable[[Change, Context], Iterable[Finding]]
+EvaluateFn = Callable[[Change, Context], Iterable[PolicyFinding]]
 
 
 @runtime_checkable
@@ -469,12 +375,12 @@ class Policy(Protocol):
 
     id: str  # POP-<AREA>-<nnn>, e.g. POP-RDS-001
     title: str  # one line: what must hold
-    severity: str  # critical | high | medium | low
+    severity: str  # a rated Severity: critical | high | medium | low
     resource_types: tuple[str, ...]  # Terraform types it evaluates; ("*",) for every type
     rationale: str  # why it matters for this platform
     remediation: str  # what to change
 
-    def evaluate(self, change: Change, context: Context) -> Iterable[Finding]: ...
+    def evaluate(self, change: Change, context: Context) -> Iterable[PolicyFinding]: ...
 
 
 @dataclass(frozen=True)
@@ -492,7 +398,7 @@ class FunctionPolicy:
     evaluates_deletes: bool = False
     needs_plan: bool = False
 
-    def evaluate(self, change: Change, context: Context) -> Iterable[Finding]:
+    def evaluate(self, change: Change, context: Context) -> Iterable[PolicyFinding]:
         """Run the wrapped function."""
         return self.fn(change, context)
 

@@ -3,7 +3,7 @@
 Checkov runs as a child process (``python -m checkov.main``, or the ``checkov`` program when the module
 is not importable) with ``--skip-download``, ``BC_SKIP_MAPPING=TRUE`` and
 ``CKV_SKIP_PACKAGE_UPDATE_CHECK=true``: nothing leaves the machine, and severities come back null.
-:func:`start_plan_scan` starts it and returns at once, so the caller runs our engine meanwhile.
+:func:`start_plan_scan` starts it and returns at once, so the caller runs our evaluator meanwhile.
 
 Severities come from ``policies/checkov.toml`` (repository-owned): ``[CKV_AWS_17] severity = "critical"``,
 optionally ``equivalent = "POP-RDS-002"``. A Checkov failure on an address that the equivalent policy of
@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from popcornctl.common.process import start_group
-from popcornctl.config import Where, parse, read_toml, spec
+from popcornctl.common.severity import RATED_SEVERITIES
+from popcornctl.common.tomlfile import read_toml
+from popcornctl.config import Where, parse, spec
 from popcornctl.errors import PopcornError
-from popcornctl.policy.api import SEVERITIES
 
 OFFLINE_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "WARNING"}
-TABLE_FILE = "checkov.toml"
 TIMEOUT_SECONDS = 900.0
 
 
@@ -40,7 +40,7 @@ _POLICY_ID = re.compile(r"^POP-[A-Z0-9]+-\d{3}$")
 
 
 def _severity(value: str) -> str | None:
-    return None if value in SEVERITIES else f"is not one of {', '.join(SEVERITIES)}"
+    return None if value in RATED_SEVERITIES else f"is not one of {', '.join(RATED_SEVERITIES)}"
 
 
 def _policy_id(value: str) -> str | None:

@@ -11,10 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from popcornctl.policy.api import SEVERITIES
+from popcornctl.common.severity import RATED_SEVERITIES
 from popcornctl.policy.checkov import load_ratings
 from popcornctl.policy.loader import load_policies
-from popcornctl.policy.report import SCHEMA_VERSION
+from popcornctl.policy.results import SCHEMA_VERSION
 from popcornctl.policy.schema import REPORT_SCHEMA
 
 DOC_PATH = Path("docs") / "POLICIES.md"
@@ -60,7 +60,7 @@ def render(repo: Path) -> str:
     ratings = load_ratings(repo / "policies" / "checkov.toml")
     lines = [_INTRO]
     lines += [f"## Our policies ({len(policies)})", ""]
-    counts = {s: sum(1 for p in policies if p.policy.severity == s) for s in SEVERITIES}
+    counts = {s: sum(1 for p in policies if p.policy.severity == s) for s in RATED_SEVERITIES}
     lines.append("By severity: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
     lines.append("")
     lines.append("| id | severity | title | resource types | applies to | module |")

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.severity import RATED_SEVERITIES
 from popcornctl.errors import PopcornError
-from popcornctl.policy.api import SEVERITIES, Policy
+from popcornctl.policy.api import Policy
 
 ID_PATTERN = re.compile(r"^POP-[A-Z0-9]+-\d{3}$")
 PACKAGE = "popcorn_policies"
@@ -26,7 +27,7 @@ PACKAGE = "popcorn_policies"
 
 @dataclass(frozen=True)
 class LoadedPolicy:
-    """A policy object and what the engine needs to know about it."""
+    """A policy object and what the evaluator needs to know about it."""
 
     policy: Policy
     module: str  # file name, e.g. pop_rds.py
@@ -44,8 +45,8 @@ def _check(obj: Policy, where: str) -> None:
     problems = []
     if not isinstance(obj.id, str) or not ID_PATTERN.match(obj.id):
         problems.append(f"id {obj.id!r} is not like POP-AREA-001")
-    if obj.severity not in SEVERITIES:
-        problems.append(f"severity {obj.severity!r} is not one of {', '.join(SEVERITIES)}")
+    if obj.severity not in RATED_SEVERITIES:
+        problems.append(f"severity {obj.severity!r} is not one of {', '.join(RATED_SEVERITIES)}")
     types = obj.resource_types
     if not isinstance(types, tuple) or not types or not all(isinstance(t, str) and t for t in types):
         problems.append("resource_types must be a non-empty tuple of Terraform types (or ('*',))")

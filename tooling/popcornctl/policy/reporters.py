@@ -10,20 +10,20 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from popcornctl.policy.api import SEVERITIES, SEVERITY_RANK
-from popcornctl.policy.report import NOTHING_EVALUATED, Report, Result, threshold_rank
+from popcornctl.common.severity import ALL_SEVERITIES, SEVERITY_RANK
+from popcornctl.policy.api import PolicyStatus
+from popcornctl.policy.results import NOTHING_EVALUATED, PolicyReport, Result, threshold_rank
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-FORMATS = ("table", "json", "sarif", "junit")
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "unrated": "1.0"}
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "unrated": "note"}
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "unrated": "dim"}
 
 
-def render(report: Report, fmt: str, fail_on: str) -> str:
+def render(report: PolicyReport, fmt: str, fail_on: str) -> str:
     """The report as text in ``fmt`` (json, sarif, junit, or plain table)."""
     if fmt == "json":
         return json.dumps(report.as_dict(fail_on), indent=2) + "\n"
@@ -39,7 +39,7 @@ def render(report: Report, fmt: str, fail_on: str) -> str:
 # -- table ---------------------------------------------------------------------------------------
 
 
-def table_text(report: Report, fail_on: str, width: int = 160) -> str:
+def table_text(report: PolicyReport, fail_on: str, width: int = 160) -> str:
     """The table as plain text (for --out FILE)."""
     import io
 
@@ -51,7 +51,7 @@ def table_text(report: Report, fail_on: str, width: int = 160) -> str:
     return buffer.getvalue()
 
 
-def _header(report: Report) -> str:
+def _header(report: PolicyReport) -> str:
     envs = sorted({f"{i.environment} ({i.environment_source})" for i in report.inputs if i.environment})
     env = ", ".join(envs) if envs else "unknown"
     ran = sum(1 for p in report.policies if p.status == "ran")
@@ -85,12 +85,12 @@ def _findings_table(title: str, style: str) -> Any:
     return table
 
 
-def _name(result: Result, report: Report) -> str:
+def _name(result: Result, report: PolicyReport) -> str:
     """The address, stack-qualified only when the report covers several stacks."""
     return result.qualified_address if report.multi_stack else result.address
 
 
-def _where(result: Result, report: Report) -> Any:
+def _where(result: Result, report: PolicyReport) -> Any:
     from rich.text import Text
 
     text = Text(_name(result, report))
@@ -99,22 +99,40 @@ def _where(result: Result, report: Report) -> Any:
     return text
 
 
-def print_table(report: Report, fail_on: str, console: Console) -> None:
+def print_table(report: PolicyReport, fail_on: str, console: Console) -> None:
     """Findings grouped by severity (blocking first), then waived, unknown, not run, warnings, verdict."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
     console.print(Text(_header(report), style="bold"))
-    blocking = report.blocking(fail_on)
-    special = [r for r in report.results if r.status in ("error", "expired")]
+    _print_always_blocking(report, console)
+    _print_failures(report, fail_on, console)
+    _print_waived(report, console)
+    _print_unknowns(report, fail_on, console)
+    _print_not_run(report, console)
+    for warning in report.warnings:
+        if report.nothing_evaluated and warning.startswith(NOTHING_EVALUATED):
+            continue  # the verdict below says it
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    _print_verdict(report, fail_on, console)
+
+
+def _print_always_blocking(report: PolicyReport, console: Console) -> None:
+    from rich.text import Text
+
+    special = [r for r in report.results if r.status in (PolicyStatus.ERROR, PolicyStatus.EXPIRED)]
     if special:
         table = _findings_table(f"Blocking regardless of --fail-on ({len(special)})", "bold red")
         for r in special:
             table.add_row(r.id, _where(r, report), Text(f"{r.status}: {r.message}\nfix: {r.remediation}"))
         console.print(table)
-    failing = [r for r in report.results if r.status == "fail"]
-    for severity in (*SEVERITIES, "unrated"):
+
+
+def _print_failures(report: PolicyReport, fail_on: str, console: Console) -> None:
+    """One table per severity, worst first; at most MAX_ROWS_PER_POLICY rows per policy."""
+    from rich.text import Text
+
+    failing = [r for r in report.results if r.status == PolicyStatus.FAIL]
+    for severity in ALL_SEVERITIES:
         group = [r for r in failing if r.severity == severity]
         if not group:
             continue
@@ -127,12 +145,7 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
         for policy_id, rows in by_id.items():
             shown = rows if len(rows) <= MAX_ROWS_PER_POLICY else rows[: MAX_ROWS_PER_POLICY - 1]
             for number, r in enumerate(shown):
-                text = Text(r.message)
-                if r.also_reported_by:
-                    text.append(f" (also {', '.join(r.also_reported_by)})", style="dim")
-                if number == 0 and (r.remediation or r.guideline):
-                    text.append(f"\nfix: {r.remediation or r.guideline}", style="green")
-                table.add_row(Text(policy_id, style=_STYLE[severity]), _where(r, report), text)
+                table.add_row(Text(policy_id, style=_STYLE[severity]), _where(r, report), _failure_text(r, number == 0))
             if len(shown) < len(rows):
                 table.add_row(
                     Text(policy_id, style=_STYLE[severity]),
@@ -140,49 +153,80 @@ def print_table(report: Report, fail_on: str, console: Console) -> None:
                     Text("(every finding is in --output json/sarif/junit)", style="dim"),
                 )
         console.print(table)
-    waived = [r for r in report.results if r.status == "waived"]
-    if waived:
-        table = Table(
-            title=f"Waived ({len(waived)})", title_justify="left", box=box.SIMPLE_HEAD, expand=True, title_style="dim"
+
+
+def _failure_text(result: Result, with_fix: bool) -> Any:
+    """The message, who else reported it, and (on a policy's first row) the fix."""
+    from rich.text import Text
+
+    text = Text(result.message)
+    if result.also_reported_by:
+        text.append(f" (also {', '.join(result.also_reported_by)})", style="dim")
+    if with_fix and (result.remediation or result.guideline):
+        text.append(f"\nfix: {result.remediation or result.guideline}", style="green")
+    return text
+
+
+def _print_waived(report: PolicyReport, console: Console) -> None:
+    from rich import box
+    from rich.table import Table
+
+    waived = [r for r in report.results if r.status == PolicyStatus.WAIVED]
+    if not waived:
+        return
+    table = Table(
+        title=f"Waived ({len(waived)})", title_justify="left", box=box.SIMPLE_HEAD, expand=True, title_style="dim"
+    )
+    for col in ("id", "resource", "reason", "expires", "approved by"):
+        table.add_column(col, overflow="fold", style="dim")
+    for r in waived:
+        w = r.waiver or {}
+        table.add_row(
+            r.id,
+            _name(r, report),
+            str(w.get("reason", "")),
+            str(w.get("expires", "")),
+            str(w.get("approved_by", "")),
         )
-        for col in ("id", "resource", "reason", "expires", "approved by"):
-            table.add_column(col, overflow="fold", style="dim")
-        for r in waived:
-            w = r.waiver or {}
-            table.add_row(
-                r.id,
-                _name(r, report),
-                str(w.get("reason", "")),
-                str(w.get("expires", "")),
-                str(w.get("approved_by", "")),
-            )
-        console.print(table)
+    console.print(table)
+
+
+def _print_unknowns(report: PolicyReport, fail_on: str, console: Console) -> None:
+    from rich import box
+    from rich.table import Table
+
     unknowns = report.unknowns
-    if unknowns:
-        table = Table(
-            title=f"Unknown until apply ({len(unknowns)}; "
-            + ("blocks at --fail-on unknown)" if fail_on == "unknown" else "never blocks)"),
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            expand=True,
-            title_style="cyan",
-        )
-        for col in ("id", "resource", "why"):
-            table.add_column(col, overflow="fold")
-        for r in sorted(unknowns, key=lambda x: (x.id, x.qualified_address)):
-            table.add_row(r.id, _name(r, report), r.message)
-        console.print(table)
-    not_run = [p for p in report.policies if p.status in ("needs-plan", "environment-unknown")]
-    if not_run:
-        why = {"needs-plan": "needs a plan (could not run statically)", "environment-unknown": "environment unknown"}
-        for status in ("needs-plan", "environment-unknown"):
-            ids = [p.id for p in not_run if p.status == status]
-            if ids:
-                console.print(Text(f"Not evaluated — {why[status]}: {', '.join(ids)}", style="yellow"))
-    for warning in report.warnings:
-        if report.nothing_evaluated and warning.startswith(NOTHING_EVALUATED):
-            continue  # the verdict below says it
-        console.print(Text(f"warning: {warning}", style="yellow"))
+    if not unknowns:
+        return
+    table = Table(
+        title=f"Unknown until apply ({len(unknowns)}; "
+        + ("blocks at --fail-on unknown)" if fail_on == "unknown" else "never blocks)"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        expand=True,
+        title_style="cyan",
+    )
+    for col in ("id", "resource", "why"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(unknowns, key=lambda x: (x.id, x.qualified_address)):
+        table.add_row(r.id, _name(r, report), r.message)
+    console.print(table)
+
+
+def _print_not_run(report: PolicyReport, console: Console) -> None:
+    from rich.text import Text
+
+    why = {"needs-plan": "needs a plan (could not run statically)", "environment-unknown": "environment unknown"}
+    for status, reason in why.items():
+        ids = [p.id for p in report.policies if p.status == status]
+        if ids:
+            console.print(Text(f"Not evaluated — {reason}: {', '.join(ids)}", style="yellow"))
+
+
+def _print_verdict(report: PolicyReport, fail_on: str, console: Console) -> None:
+    from rich.text import Text
+
+    blocking = report.blocking(fail_on)
     summary = report.summary(fail_on)
     counts = ", ".join(f"{n} {s}" for s, n in summary["fail"].items() if n) or "none"
     extras = f"{summary['waived']} waived, {summary['unknown']} unknown until apply"
@@ -216,7 +260,7 @@ def _fingerprint(result: Result) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def to_sarif(report: Report, fail_on: str) -> dict[str, Any]:
+def to_sarif(report: PolicyReport, fail_on: str) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run; rules carry GitHub's ``security-severity``."""
     from popcornctl import __version__
 
@@ -327,7 +371,7 @@ def to_sarif(report: Report, fail_on: str) -> dict[str, Any]:
 # -- JUnit ---------------------------------------------------------------------------------------
 
 
-def to_junit(report: Report, fail_on: str) -> str:
+def to_junit(report: PolicyReport, fail_on: str) -> str:
     """JUnit XML: one suite per policy (and per Checkov check that failed), one case per resource."""
     by_key: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for result in report.results:
@@ -336,33 +380,7 @@ def to_junit(report: Report, fail_on: str) -> str:
     titles: dict[str, str] = {p.id: p.title for p in report.policies}
 
     def case(suite_id: str, name: str, results: list[Result]) -> None:
-        element = ET.Element("testcase", {"classname": suite_id, "name": name})
-        statuses = {r.status for r in results}
-        if "error" in statuses:
-            r = next(r for r in results if r.status == "error")
-            child = ET.SubElement(element, "error", {"message": r.message, "type": "policy-error"})
-            child.text = r.message
-        elif statuses & {"fail", "expired"}:
-            bad = [r for r in results if r.status in ("fail", "expired")]
-            child = ET.SubElement(
-                element,
-                "failure",
-                {
-                    "message": "; ".join(r.message for r in bad)[:2000],
-                    "type": bad[0].severity if bad[0].status == "fail" else "expired-waiver",
-                },
-            )
-            child.text = "\n".join(
-                f"[{r.severity}{', blocking' if r.is_blocking(fail_on) else ''}] {r.message}\n"
-                f"where: {r.location or '-'}\nfix: {r.remediation or r.guideline or '-'}"
-                for r in bad
-            )
-        elif "waived" in statuses:
-            r = next(r for r in results if r.status == "waived")
-            ET.SubElement(element, "skipped", {"message": f"waived: {(r.waiver or {}).get('reason', '')}"})
-        elif "unknown" in statuses:
-            ET.SubElement(element, "skipped", {"message": "unknown until apply: " + results[0].message})
-        suites[suite_id].append(element)
+        suites[suite_id].append(_junit_case(suite_id, name, results, fail_on))
         titles.setdefault(suite_id, results[0].title if results else suite_id)
 
     seen: set[tuple[str, str]] = set()
@@ -381,6 +399,41 @@ def to_junit(report: Report, fail_on: str) -> str:
             if run.status != "ran":
                 ET.SubElement(element, "skipped", {"message": run.status})
             suites[run.id].append(element)
+    return _junit_document(suites, titles)
+
+
+def _junit_case(suite_id: str, name: str, results: list[Result], fail_on: str) -> ET.Element:
+    """One test case: an error, a failure (failed findings and expired waivers), skipped, or passed."""
+    element = ET.Element("testcase", {"classname": suite_id, "name": name})
+    statuses = {r.status for r in results}
+    if PolicyStatus.ERROR in statuses:
+        r = next(r for r in results if r.status == PolicyStatus.ERROR)
+        child = ET.SubElement(element, "error", {"message": r.message, "type": "policy-error"})
+        child.text = r.message
+    elif statuses & {PolicyStatus.FAIL, PolicyStatus.EXPIRED}:
+        bad = [r for r in results if r.status in (PolicyStatus.FAIL, PolicyStatus.EXPIRED)]
+        child = ET.SubElement(
+            element,
+            "failure",
+            {
+                "message": "; ".join(r.message for r in bad)[:2000],
+                "type": bad[0].severity if bad[0].status == PolicyStatus.FAIL else "expired-waiver",
+            },
+        )
+        child.text = "\n".join(
+            f"[{r.severity}{', blocking' if r.is_blocking(fail_on) else ''}] {r.message}\n"
+            f"where: {r.location or '-'}\nfix: {r.remediation or r.guideline or '-'}"
+            for r in bad
+        )
+    elif PolicyStatus.WAIVED in statuses:
+        r = next(r for r in results if r.status == PolicyStatus.WAIVED)
+        ET.SubElement(element, "skipped", {"message": f"waived: {(r.waiver or {}).get('reason', '')}"})
+    elif PolicyStatus.UNKNOWN in statuses:
+        ET.SubElement(element, "skipped", {"message": "unknown until apply: " + results[0].message})
+    return element
+
+
+def _junit_document(suites: dict[str, list[ET.Element]], titles: dict[str, str]) -> str:
     root = ET.Element("testsuites", {"name": "popcornctl policy-check"})
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for suite_id in sorted(suites):

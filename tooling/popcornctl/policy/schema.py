@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_SEVERITY = {"enum": ["critical", "high", "medium", "low", "unrated"]}
+from popcornctl.common.severity import ALL_SEVERITIES, RATED_SEVERITIES
+
+_SEVERITY = {"enum": list(ALL_SEVERITIES)}
 _NULLABLE_STR = {"type": ["string", "null"]}
 
 REPORT_SCHEMA: dict[str, Any] = {
@@ -42,7 +44,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         },
         "generated_at": {"type": "string", "description": "UTC time of the run, ISO 8601."},
         "fail_on": {
-            "enum": ["critical", "high", "medium", "low", "unknown"],
+            "enum": [*RATED_SEVERITIES, "unknown"],
             "description": "The gate's threshold (unknown: low, and anything not evaluated blocks too).",
         },
         "passed": {"type": "boolean", "description": "True when no finding is blocking."},
@@ -87,7 +89,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "fail": {
                     "type": "object",
                     "description": "Failed findings per severity (waived ones not included).",
-                    "required": ["critical", "high", "medium", "low", "unrated"],
+                    "required": list(ALL_SEVERITIES),
                     "additionalProperties": {"type": "integer", "minimum": 0},
                 },
                 "errors": {"type": "integer", "minimum": 0},

@@ -126,59 +126,55 @@ class _Builder:
         self.visited: set[tuple[Path, tuple[str, ...]]] = set()
 
     def module(self, directory: Path, path: tuple[str, ...], depth: int) -> dict[str, Any]:
+        """The configuration of one module (its resources and calls); its resources also become create changes."""
         files = load_dir(directory)
         prefix = "".join(f"module.{name}." for name in path)
-        module_address = prefix[:-1] if prefix else None
         resources: list[dict[str, Any]] = []
         for hcl_file in files:
             for kind in ("resource", "data"):
                 for entry in hcl_file.body.get(kind, []):
                     for rtype, named in entry.items():
                         for name, body in named.items():
-                            after, unknown, expressions = _body(body if isinstance(body, dict) else {})
-                            local = f"{'data.' if kind == 'data' else ''}{rtype}.{name}"
-                            mode = "data" if kind == "data" else "managed"
-                            resources.append(
-                                {
-                                    "address": local,
-                                    "mode": mode,
-                                    "type": rtype,
-                                    "name": name,
-                                    "expressions": expressions,
-                                }
-                            )
-                            if kind == "resource":
-                                change = {
-                                    "address": prefix + local,
-                                    "mode": mode,
-                                    "type": rtype,
-                                    "name": name,
-                                    "change": {
-                                        "actions": ["create"],
-                                        "before": None,
-                                        "after": after,
-                                        "after_unknown": unknown,
-                                    },
-                                }
-                                if module_address:
-                                    change["module_address"] = module_address
-                                self.changes.append(change)
+                            resources.append(self._resource(kind, rtype, name, body, prefix))
         calls: dict[str, Any] = {}
         for hcl_file in files:
             for entry in hcl_file.body.get("module", []):
                 for name, body in entry.items():
-                    if not isinstance(body, dict):
-                        continue
-                    source = first(body.get("source"))
-                    _after, _unknown, expressions = _body({k: v for k, v in body.items() if k != "source"})
-                    call: dict[str, Any] = {"source": source, "expressions": expressions}
-                    if isinstance(source, str) and source.startswith(("./", "../")) and depth < _MAX_MODULE_DEPTH:
-                        child_dir = (directory / source).resolve()
-                        if child_dir.is_dir() and (child_dir, path) not in self.visited:
-                            self.visited.add((child_dir, path))
-                            call["module"] = self.module(child_dir, (*path, name), depth + 1)
-                    calls[name] = call
+                    if isinstance(body, dict):
+                        calls[name] = self._call(directory, path, depth, name, body)
         return {"resources": resources, "module_calls": calls}
+
+    def _resource(self, kind: str, rtype: str, name: str, body: Any, prefix: str) -> dict[str, Any]:
+        """One resource or data block's configuration entry; a resource is also recorded as a create."""
+        after, unknown, expressions = _body(body if isinstance(body, dict) else {})
+        local = f"{'data.' if kind == 'data' else ''}{rtype}.{name}"
+        mode = "data" if kind == "data" else "managed"
+        if kind == "resource":
+            change: dict[str, Any] = {
+                "address": prefix + local,
+                "mode": mode,
+                "type": rtype,
+                "name": name,
+                "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": unknown},
+            }
+            if prefix:
+                change["module_address"] = prefix[:-1]
+            self.changes.append(change)
+        return {"address": local, "mode": mode, "type": rtype, "name": name, "expressions": expressions}
+
+    def _call(
+        self, directory: Path, path: tuple[str, ...], depth: int, name: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A module call; a local source is followed (once per folder and path, at most _MAX_MODULE_DEPTH deep)."""
+        source = first(body.get("source"))
+        _after, _unknown, expressions = _body({k: v for k, v in body.items() if k != "source"})
+        call: dict[str, Any] = {"source": source, "expressions": expressions}
+        if isinstance(source, str) and source.startswith(("./", "../")) and depth < _MAX_MODULE_DEPTH:
+            child_dir = (directory / source).resolve()
+            if child_dir.is_dir() and (child_dir, path) not in self.visited:
+                self.visited.add((child_dir, path))
+                call["module"] = self.module(child_dir, (*path, name), depth + 1)
+        return call
 
 
 def static_plan(directory: Path, repo: Path) -> dict[str, Any]:

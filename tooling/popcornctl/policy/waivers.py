@@ -25,9 +25,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from popcornctl.config import Where, parse, read_toml, spec
+from popcornctl.common.tomlfile import read_toml
+from popcornctl.config import Where, parse, spec
 from popcornctl.errors import PopcornError
-from popcornctl.policy.report import Result, WaiverState
+from popcornctl.policy.api import PolicyStatus
+from popcornctl.policy.results import Result, WaiverState
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def apply_waivers(
                     id=waiver.id,
                     title="Waiver expired",
                     severity="high",
-                    status="expired",
+                    status=PolicyStatus.EXPIRED,
                     address=waiver.address,
                     message=(
                         f"waiver #{waiver.entry} for {waiver.id} on {waiver.address} expired on "
@@ -160,6 +162,6 @@ def apply_waivers(
             )
             continue
         for result in matched:
-            result.status = "waived"
+            result.status = PolicyStatus.WAIVED
             result.waiver = info
     return results + extra, states, warnings

@@ -33,8 +33,8 @@ from popcornctl.diagnose.calls import Outcome, attempt, paginate, unique
 from popcornctl.diagnose.cloudwatch import Query, fetch_metric_alarms, fetch_metrics, period_for
 from popcornctl.diagnose.ecs import convert as ecs_convert
 from popcornctl.diagnose.ecs.facts import TargetGroup, TargetHealth
-from popcornctl.diagnose.errors import error_code, is_fatal, refused
 from popcornctl.diagnose.facts import collect, gap
+from popcornctl.diagnose.failures import error_code, is_fatal, refused
 from popcornctl.diagnose.pool import Pool
 from popcornctl.diagnose.services import EcsServices, fetch_services, unread
 from popcornctl.errors import PopcornError

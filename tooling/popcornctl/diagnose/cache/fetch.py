@@ -15,8 +15,8 @@ from popcornctl.diagnose.cache import convert
 from popcornctl.diagnose.cache.facts import METRICS, CacheEvent, CacheFacts, Node, ReplicationGroup, series_key
 from popcornctl.diagnose.calls import Outcome, attempt, paginate, unique
 from popcornctl.diagnose.cloudwatch import Query, fetch_metric_alarms, fetch_metrics, period_for
-from popcornctl.diagnose.errors import error_code, is_fatal, refused
 from popcornctl.diagnose.facts import Gap, collect, gap
+from popcornctl.diagnose.failures import error_code, is_fatal, refused
 from popcornctl.diagnose.pool import Pool
 from popcornctl.diagnose.services import EcsServices, fetch_services, unread
 from popcornctl.diagnose.vpc.fetch import fetch_security_groups, fetch_subnet_routes

@@ -15,7 +15,7 @@ from popcornctl.diagnose.calls import Memo
 from popcornctl.diagnose.ecs import convert, lookups
 from popcornctl.diagnose.ecs.facts import EcsFacts, ImageCheck, LogTail, TargetHealth
 from popcornctl.diagnose.ecs.subjects import ServiceSubject
-from popcornctl.diagnose.errors import error_code
+from popcornctl.diagnose.failures import error_code
 from popcornctl.diagnose.findings import Status
 from popcornctl.diagnose.iam import Permissions, Question
 from popcornctl.diagnose.pool import Pool

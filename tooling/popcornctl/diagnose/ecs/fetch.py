@@ -23,8 +23,8 @@ from popcornctl.diagnose.ecs import convert
 from popcornctl.diagnose.ecs.evidence import Evidence
 from popcornctl.diagnose.ecs.facts import Cluster, EcsFacts, TargetGroup, TaskDefinition
 from popcornctl.diagnose.ecs.subjects import service_subjects
-from popcornctl.diagnose.errors import error_code, is_fatal, refused
 from popcornctl.diagnose.facts import Gap, arn_name
+from popcornctl.diagnose.failures import error_code, is_fatal, refused
 from popcornctl.diagnose.pool import Pool
 from popcornctl.errors import PopcornError
 

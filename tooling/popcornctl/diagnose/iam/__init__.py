@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from popcornctl.diagnose.calls import Memo, Outcome
-from popcornctl.diagnose.errors import error_code
+from popcornctl.diagnose.failures import error_code
 from popcornctl.diagnose.iam.local import RolePolicies, evaluate, read_policies
 from popcornctl.diagnose.iam.questions import ContextEntry, Question, Verdict, merge
 from popcornctl.diagnose.iam.simulator import merged, simulate, verdict

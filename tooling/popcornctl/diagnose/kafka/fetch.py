@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from popcornctl.diagnose.calls import Outcome, attempt, paginate, unique
 from popcornctl.diagnose.cloudwatch import MetricAlarm, Query, fetch_metric_alarms, fetch_metrics, period_for
-from popcornctl.diagnose.errors import error_code, is_fatal, refused
 from popcornctl.diagnose.facts import collect, gap
+from popcornctl.diagnose.failures import error_code, is_fatal, refused
 from popcornctl.diagnose.kafka import convert
 from popcornctl.diagnose.kafka.facts import AGENT_NAMESPACE, DATA_PATH, Broker, KafkaFacts, Layout, StatusCheck, Volume
 from popcornctl.diagnose.pool import Pool

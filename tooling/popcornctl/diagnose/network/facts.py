@@ -151,11 +151,6 @@ class NetworkFacts:
         """A NAT gateway's series (key of NAT_METRICS), or the REJECTS series."""
         return self.metrics.get(f"{key}@{nat}" if nat else key, ())
 
-    def table_of(self, subnet: str) -> RouteTable | None:
-        """The route table a subnet uses: its explicit association, else the VPC's main table."""
-        explicit = next((t for t in self.tables if subnet in t.subnets), None)
-        return explicit or next((t for t in self.tables if t.main), None)
-
     def served(self, table: RouteTable) -> tuple[str, ...]:
         """The subnets using the table: its associations, plus every unassociated subnet for the main table."""
         if not table.main:

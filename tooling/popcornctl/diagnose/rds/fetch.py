@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from popcornctl.diagnose.calls import Outcome, attempt, chunks, paginate
 from popcornctl.diagnose.cloudwatch import Alarm, fetch_alarms
-from popcornctl.diagnose.errors import describe_error, error_code, is_fatal, refused
 from popcornctl.diagnose.facts import Gap, collect, gap
+from popcornctl.diagnose.failures import describe_error, error_code, is_fatal, refused
 from popcornctl.diagnose.pool import Pool
 from popcornctl.diagnose.rds import convert
 from popcornctl.diagnose.rds.facts import EcsSide, Instance, Metrics, RdsEvent, RdsFacts, Secret

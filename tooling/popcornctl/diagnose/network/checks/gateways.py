@@ -69,16 +69,7 @@ def _table(facts: NetworkFacts, table: RouteTable) -> tuple[Status, str, str]:
         return Status.FAIL, f"{where}: {route.destination} -> {route.target} blackhole", (
             f"{table.id}: {route.destination} -> {route.target} is a blackhole")
     if default is None:
-        line = f"{where}: no default route"
-        serves_ecs = bool(set(facts.served(table)) & set(facts.ecs_subnets))
-        if table.tier == "private-data" and not serves_ecs:
-            return Status.OK, line + " (isolated data tier)", ""
-        available = [e.service for e in facts.endpoints if e.state.lower() == "available"]
-        missing = missing_endpoints(available, facts.region, list(ECS_NEEDS))
-        if serves_ecs and missing:
-            return Status.FAIL, line, (f"{table.id} has no default route and no {', '.join(missing)} endpoint: the "
-                                       "ECS tasks in its subnets cannot pull images or send logs")
-        return Status.WARN, line, f"{table.id} ({', '.join(azs) or 'no subnets'}) has no default route"
+        return _no_default_route(facts, table, where, azs)
     line = f"{where}: {default.destination} -> {default.target}"
     nat = nats.get(default.target or "")
     if default.target and default.target.startswith("nat-"):
@@ -91,6 +82,20 @@ def _table(facts: NetworkFacts, table: RouteTable) -> tuple[Status, str, str]:
             return Status.WARN, line, (f"{table.id} ({', '.join(azs)}) routes through {nat.id} in {nat.az} though "
                                        f"{local[0].id} is in its AZ")
     return Status.OK, line, ""
+
+
+def _no_default_route(facts: NetworkFacts, table: RouteTable, where: str, azs: list[str]) -> tuple[Status, str, str]:
+    """A table without 0.0.0.0/0: fine for the isolated data tier; ECS subnets then need the VPC endpoints."""
+    line = f"{where}: no default route"
+    serves_ecs = bool(set(facts.served(table)) & set(facts.ecs_subnets))
+    if table.tier == "private-data" and not serves_ecs:
+        return Status.OK, line + " (isolated data tier)", ""
+    available = [e.service for e in facts.endpoints if e.state.lower() == "available"]
+    missing = missing_endpoints(available, facts.region, list(ECS_NEEDS))
+    if serves_ecs and missing:
+        return Status.FAIL, line, (f"{table.id} has no default route and no {', '.join(missing)} endpoint: the "
+                                   "ECS tasks in its subnets cannot pull images or send logs")
+    return Status.WARN, line, f"{table.id} ({', '.join(azs) or 'no subnets'}) has no default route"
 
 
 @check(

@@ -1,4 +1,4 @@
-"""Putting a run together: policies + Checkov (concurrently) + file:line + waivers → one :class:`Report`."""
+"""Putting a run together: policies + Checkov (concurrently) + file:line + waivers → one :class:`PolicyReport`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.repo import REPO_MARKER, find_repo
+from popcornctl.common.severity import Severity
 from popcornctl.errors import PopcornError
+from popcornctl.policy.api import PolicyStatus
 from popcornctl.policy.checkov import (
     CheckovJob,
     CheckovOutcome,
@@ -19,10 +22,10 @@ from popcornctl.policy.checkov import (
     start_dir_scan,
     start_plan_scan,
 )
-from popcornctl.policy.engine import EngineOutput, build_context, run_policies
+from popcornctl.policy.evaluator import Evaluation, build_context, run_policies
 from popcornctl.policy.loader import LoadedPolicy, load_policies
-from popcornctl.policy.plan import PlanInput, normalise_env, split_inputs
-from popcornctl.policy.report import NOTHING_EVALUATED, CheckovInfo, InputInfo, PolicyRun, Report, Result
+from popcornctl.policy.planjson import PlanInput, normalise_env, split_inputs
+from popcornctl.policy.results import NOTHING_EVALUATED, CheckovInfo, InputInfo, PolicyReport, PolicyRun, Result
 from popcornctl.policy.sourcemap import SourceMap
 from popcornctl.policy.waivers import Waiver, apply_waivers, load_waivers
 
@@ -38,21 +41,11 @@ class Setup:
     policies: list[LoadedPolicy]
     ratings: dict[str, Rating]
     waivers: list[Waiver]
-    waivers_label: str
     state_bucket: str | None
     lock_table: str | None
     environments: dict[str, str]  # stack path -> environment name (popcorn.toml)
     # Stacks of the tree no environment owns (bootstrap, global/*): shared by every environment.
     shared_stacks: frozenset[str] = frozenset()
-
-
-def find_repo(start: Path) -> Path | None:
-    """The folder holding popcorn.toml at or above ``start``."""
-    here = start.resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "popcorn.toml").is_file():
-            return candidate
-    return None
 
 
 def _label(path: Path, repo: Path) -> str:
@@ -78,14 +71,13 @@ def prepare(
     policies = load_policies(pdir)
     ratings = load_ratings(pdir / "checkov.toml")
     wpath = waivers_path or pdir / WAIVERS_FILE
-    label = _label(wpath, repo)
-    waivers = load_waivers(wpath, required=waivers_path is not None, label=label)
+    waivers = load_waivers(wpath, required=waivers_path is not None, label=_label(wpath, repo))
     for extra in extra_waivers:
         waivers += load_waivers(extra, required=True, label=_label(extra, repo))
     state_bucket = lock_table = None
     environments: dict[str, str] = {}
     shared: frozenset[str] = frozenset()
-    if (repo / "popcorn.toml").is_file():
+    if (repo / REPO_MARKER).is_file():
         from popcornctl.config import load_config
         from popcornctl.graph import discover
 
@@ -93,7 +85,7 @@ def prepare(
         state_bucket, lock_table = config.backend.bucket, config.backend.lock_table
         environments = {env.stack.strip("/"): name for name, env in config.environments.items()}
         shared = frozenset(set(discover(repo)) - set(environments))
-    return Setup(repo, policies, ratings, waivers, label, state_bucket, lock_table, environments, shared)
+    return Setup(repo, policies, ratings, waivers, state_bucket, lock_table, environments, shared)
 
 
 def _tf_names(directory: Path) -> set[str]:
@@ -147,20 +139,20 @@ def _locate(result: Result, sourcemap: SourceMap | None) -> None:
 def _merge_checkov(
     outcome: CheckovOutcome,
     setup: Setup,
-    engine: EngineOutput,
+    evaluation: Evaluation,
     stack: str | None,
     root: Path | None,
     info: CheckovInfo,
 ) -> list[Result]:
     ours: dict[tuple[str, str], list[Result]] = {}
-    for result in engine.results:
+    for result in evaluation.results:
         ours.setdefault((result.id, result.address), []).append(result)
     merged: list[Result] = []
     info.failed += len(outcome.findings)
     for finding in outcome.findings:
         rating = setup.ratings.get(finding.check_id)
         equivalent = rating.equivalent if rating else None
-        if equivalent and (equivalent, finding.address) in engine.evaluated:
+        if equivalent and (equivalent, finding.address) in evaluation.evaluated:
             failing = [r for r in ours.get((equivalent, finding.address), []) if r.status in ("fail", "error")]
             if failing:
                 for result in failing:
@@ -187,8 +179,8 @@ def _merge_checkov(
             Result(
                 id=finding.check_id,
                 title=finding.name,
-                severity=rating.severity if rating else "unrated",
-                status="fail",
+                severity=rating.severity if rating else Severity.UNRATED,
+                status=PolicyStatus.FAIL,
                 address=finding.address,
                 message=finding.name + (f" (note: {rating.note})" if rating and rating.note else ""),
                 source="checkov",
@@ -231,80 +223,24 @@ def evaluate_inputs(
     today: dt.date | None = None,
     static: bool = False,
     static_dirs: list[Path] | None = None,
-) -> Report:
+) -> PolicyReport:
     """Evaluate plans (or static would-be plans) with our policies and, concurrently, Checkov."""
-    report = Report(static=static)
+    report = PolicyReport(static=static)
     jobs: list[CheckovJob | None] = []
     tmp = tempfile.TemporaryDirectory(prefix="popcornctl-policy-")
     try:
         if run_checkov:
-            if static:
-                jobs = [start_dir_scan(d) for d in (static_dirs or [])]
-            else:
-                for number, item in enumerate(inputs):
-                    path = item.plan_path
-                    if path is None:
-                        path = Path(tmp.name) / f"plan-{number}.json"
-                        path.write_text(json.dumps(item.plan), encoding="utf-8")
-                    jobs.append(start_plan_scan(path, item.root))
+            _start_checkov(jobs, inputs, static_dirs if static else None, Path(tmp.name))
         else:
             report.checkov.reason = "--no-checkov"
-        outputs: list[EngineOutput] = []
-        runs: list[dict[str, PolicyRun]] = []
-        sourcemaps: list[SourceMap | None] = []
-        for item in inputs:
-            stack_env = setup.environments.get(item.stack) if item.stack else None
-            fallback = (stack_env, f"popcorn.toml environment of stack {item.stack}") if stack_env else None
-            # A stack every environment shares (bootstrap, global/*) keeps its own scope whatever --env says:
-            # `up dev` gates the global stacks too, and their resources are not dev's.
-            shared = item.stack in setup.shared_stacks
-            context, warnings = build_context(
-                item,
-                environment=None if shared else env,
-                fallback_environment=("shared", f"stack {item.stack} is shared by every environment")
-                if shared
-                else fallback,
-                state_bucket=setup.state_bucket,
-                lock_table=setup.lock_table,
-                static=static,
-                scope="shared" if shared else "environment",
-            )
-            report.warnings.extend(warnings)
-            output = run_policies(setup.policies, context)
-            outputs.append(output)
-            runs.append(output.runs)
-            sourcemap = SourceMap(item.root, setup.repo) if item.root is not None else None
-            sourcemaps.append(sourcemap)
-            plan = item.plan
-            report.inputs.append(
-                InputInfo(
-                    source=item.source,
-                    kind="directory" if static else "plan",
-                    stack=item.stack,
-                    environment=context.environment,
-                    environment_source=context.environment_source,
-                    terraform_version=plan.get("terraform_version"),
-                    format_version=plan.get("format_version"),
-                    resource_changes=len(plan.get("resource_changes") or []),
-                )
-            )
-            if item.root is None and not static:
-                report.warnings.append(
-                    f"{item.source}: cannot tell which configuration it was planned from, so findings have no "
-                    "file:line (pass --root STACK_DIR)"
-                )
+        evaluations = [_evaluate_input(item, setup, env, static, report) for item in inputs]
         checkov_results: list[list[Result]] = [[] for _ in inputs]
         if run_checkov:
             report.checkov.ran = True
             for number, job in enumerate(jobs):
-                if job is None:
-                    continue
-                outcome = job.wait()
-                report.checkov.version = report.checkov.version or outcome.version
-                item = inputs[number]
-                checkov_results[number].extend(
-                    _merge_checkov(outcome, setup, outputs[number], item.stack, item.root, report.checkov)
-                )
+                if job is not None:
+                    evaluation = evaluations[number][0]
+                    checkov_results[number] = _checkov_results(job, inputs[number], setup, evaluation, report)
     except BaseException:
         for job in jobs:
             if job is not None:
@@ -312,18 +248,89 @@ def evaluate_inputs(
         raise
     finally:
         tmp.cleanup()
-    for output, extra, sourcemap in zip(outputs, checkov_results, sourcemaps, strict=True):
-        for result in [*output.results, *extra]:
+    for (evaluation, sourcemap), extra in zip(evaluations, checkov_results, strict=True):
+        for result in [*evaluation.results, *extra]:
             _locate(result, sourcemap)
             report.results.append(result)
-        report.checks.extend(output.checks)
+        report.checks.extend(evaluation.checks)
         if sourcemap is not None:
             report.warnings.extend(sourcemap.problems)
-    report.policies = _aggregate_runs(runs)
+    report.policies = _aggregate_runs([evaluation.runs for evaluation, _ in evaluations])
     results, states, warnings = apply_waivers(report.results, setup.waivers, today or dt.date.today())
     report.results = results
     report.waivers = states
     report.warnings.extend(warnings)
+    _warn_unevaluated(report)
+    return report
+
+
+def _start_checkov(
+    jobs: list[CheckovJob | None], inputs: list[PlanInput], static_dirs: list[Path] | None, tmp: Path
+) -> None:
+    """Start one Checkov scan per input (per folder when static), appending to ``jobs`` as each starts, so the
+    caller can cancel the ones already running if a later start fails."""
+    if static_dirs is not None:
+        jobs.extend(start_dir_scan(d) for d in static_dirs)
+        return
+    for number, item in enumerate(inputs):
+        path = item.plan_path
+        if path is None:
+            path = tmp / f"plan-{number}.json"
+            path.write_text(json.dumps(item.plan), encoding="utf-8")
+        jobs.append(start_plan_scan(path, item.root))
+
+
+def _evaluate_input(
+    item: PlanInput, setup: Setup, env: str | None, static: bool, report: PolicyReport
+) -> tuple[Evaluation, SourceMap | None]:
+    """Our policies over one input; its InputInfo and warnings go to ``report``."""
+    stack_env = setup.environments.get(item.stack) if item.stack else None
+    fallback = (stack_env, f"popcorn.toml environment of stack {item.stack}") if stack_env else None
+    # A stack every environment shares (bootstrap, global/*) keeps its own scope whatever --env says:
+    # `up dev` gates the global stacks too, and their resources are not dev's.
+    shared = item.stack in setup.shared_stacks
+    context, warnings = build_context(
+        item,
+        environment=None if shared else env,
+        fallback_environment=("shared", f"stack {item.stack} is shared by every environment") if shared else fallback,
+        state_bucket=setup.state_bucket,
+        lock_table=setup.lock_table,
+        static=static,
+        scope="shared" if shared else "environment",
+    )
+    report.warnings.extend(warnings)
+    evaluation = run_policies(setup.policies, context)
+    plan = item.plan
+    report.inputs.append(
+        InputInfo(
+            source=item.source,
+            kind="directory" if static else "plan",
+            stack=item.stack,
+            environment=context.environment,
+            environment_source=context.environment_source,
+            terraform_version=plan.get("terraform_version"),
+            format_version=plan.get("format_version"),
+            resource_changes=len(plan.get("resource_changes") or []),
+        )
+    )
+    if item.root is None and not static:
+        report.warnings.append(
+            f"{item.source}: cannot tell which configuration it was planned from, so findings have no "
+            "file:line (pass --root STACK_DIR)"
+        )
+    return evaluation, SourceMap(item.root, setup.repo) if item.root is not None else None
+
+
+def _checkov_results(
+    job: CheckovJob, item: PlanInput, setup: Setup, evaluation: Evaluation, report: PolicyReport
+) -> list[Result]:
+    """Wait for one Checkov scan; its findings that our policies do not already cover."""
+    outcome = job.wait()
+    report.checkov.version = report.checkov.version or outcome.version
+    return _merge_checkov(outcome, setup, evaluation, item.stack, item.root, report.checkov)
+
+
+def _warn_unevaluated(report: PolicyReport) -> None:
     unevaluated = len(report.unevaluated)
     if report.nothing_evaluated:
         report.warnings.append(
@@ -334,7 +341,6 @@ def evaluate_inputs(
         report.warnings.append(
             f"{unevaluated} resource change(s) have no planned values (after: null) and were not evaluated"
         )
-    return report
 
 
 def _root_and_repo(root: Path, repo: Path | None, plan: Mapping[str, Any]) -> tuple[Path | None, Path]:
@@ -361,9 +367,8 @@ def evaluate_plan(
     waivers_path: Path | None = None,
     policies_dir: Path | None = None,
     extra_waivers: Sequence[Path] = (),
-    today: dt.date | None = None,
-) -> Report:
-    """Evaluate one stack's plan dict: see :mod:`popcornctl.policy` for the contract."""
+) -> PolicyReport:
+    """Evaluate one stack's plan dict (waivers judged as of today): see :mod:`popcornctl.policy` for the contract."""
     stack_root, found_repo = _root_and_repo(root, repo, plan)
     setup = prepare(found_repo, waivers_path=waivers_path, policies_dir=policies_dir, extra_waivers=extra_waivers)
     if stack is None and stack_root is not None:
@@ -375,7 +380,7 @@ def evaluate_plan(
     for item in items:
         item.root = item.root or stack_root
         item.stack = item.stack or stack
-    return evaluate_inputs(items, setup, env=normalise_env(env) if env else None, run_checkov=run_checkov, today=today)
+    return evaluate_inputs(items, setup, env=normalise_env(env) if env else None, run_checkov=run_checkov)
 
 
 def static_roots(directory: Path) -> list[Path]:
@@ -398,7 +403,7 @@ def evaluate_directory(
     env: str | None,
     run_checkov: bool,
     today: dt.date | None = None,
-) -> Report:
+) -> PolicyReport:
     """Static scan: Checkov on the configuration, and our policies on it where they can run without a plan."""
     from popcornctl.policy.static import static_plan
 

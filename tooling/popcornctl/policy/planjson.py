@@ -132,6 +132,12 @@ def validate_plan(data: Any, source: str) -> dict[str, Any]:
             "is state JSON (terraform show -json without a plan file), not a plan",
             "run terraform show -json PLANFILE",
         )
+    _check_structure(data, source)
+    return data
+
+
+def _check_structure(data: dict[str, Any], source: str) -> None:
+    """The plan's objects and each resource change have the shape the evaluator reads."""
     for key in _OBJECT_KEYS:
         value = data.get(key)
         if value is not None and not isinstance(value, dict):
@@ -155,7 +161,6 @@ def validate_plan(data: Any, source: str) -> dict[str, Any]:
                     source, f"resource_changes[{i}].change.{side} is a JSON {_json_type(value)}, not an object or "
                     "null: the plan JSON is damaged"
                 )
-    return data
 
 
 def _json_type(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""The stack graph rendered for the engines a team already runs: GitHub Actions job matrices, ``atlantis.yaml``.
+"""The stack graph rendered for the CI systems a team already runs: GitHub Actions job matrices, ``atlantis.yaml``.
 
 **Rollout order.** The stack graph, plus promotion: an environment's own stack waits for the own stacks of
 the environments promoted before it (unprotected before protected, then popcorn.toml order), so dev is

@@ -1,4 +1,4 @@
-"""The evaluation engine: every policy over every resource change of a plan, plan-aware.
+"""The policy evaluator: every policy over every resource change of a plan, plan-aware.
 
 - Changes are dispatched by resource type (``("*",)`` policies see every managed resource).
 - A policy sees resources that exist after apply (creates, updates, no-ops, replacements); pure deletes
@@ -14,16 +14,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from popcornctl.policy.api import Change, Context, ReferenceIndex, merge_unknown
+from popcornctl.common.severity import Severity
+from popcornctl.policy.api import Change, Context, PolicyStatus, ReferenceIndex
 from popcornctl.policy.loader import LoadedPolicy
-from popcornctl.policy.plan import PlanInput, normalise_env, plan_environment
+from popcornctl.policy.planjson import PlanInput, normalise_env, plan_environment
 from popcornctl.policy.refs import PlanReferences
-from popcornctl.policy.report import UNEVALUATED_ID, PolicyRun, Result
+from popcornctl.policy.results import UNEVALUATED_ID, PolicyRun, Result
+from popcornctl.policy.values import merge_unknown
 
 
 @dataclass
-class EngineOutput:
-    """What the engine found in one plan."""
+class Evaluation:
+    """What the evaluator found in one plan."""
 
     results: list[Result] = field(default_factory=list)
     runs: dict[str, PolicyRun] = field(default_factory=dict)
@@ -124,7 +126,12 @@ def _dispatch(policies: Iterable[LoadedPolicy]) -> tuple[dict[str, list[LoadedPo
 
 
 def _result(
-    loaded: LoadedPolicy, change: Change, status: str, message: str, attribute: str | None, address: str | None = None
+    loaded: LoadedPolicy,
+    change: Change,
+    status: PolicyStatus,
+    message: str,
+    attribute: str | None,
+    address: str | None = None,
 ) -> Result:
     pol = loaded.policy
     return Result(
@@ -144,20 +151,11 @@ def _result(
     )
 
 
-def run_policies(policies: list[LoadedPolicy], context: Context) -> EngineOutput:
-    """Evaluate ``policies`` over the context's changes."""
-    out = EngineOutput()
-    for loaded in policies:
-        pol = loaded.policy
-        out.runs[pol.id] = PolicyRun(
-            id=pol.id,
-            title=pol.title,
-            severity=pol.severity,
-            resource_types=pol.resource_types,
-            environments=loaded.environments,
-            module=loaded.module,
-            status="not-applicable",
-        )
+def _applicable(
+    policies: list[LoadedPolicy], context: Context, out: Evaluation
+) -> tuple[list[LoadedPolicy], list[LoadedPolicy]]:
+    """(policies that run on this plan, environment-scoped ones whose environment cannot be told); the others'
+    runs say why they do not run."""
     active: list[LoadedPolicy] = []
     env_unknown: list[LoadedPolicy] = []
     for loaded in policies:
@@ -170,6 +168,24 @@ def run_policies(policies: list[LoadedPolicy], context: Context) -> EngineOutput
             run.status = "other-environment"
         else:
             active.append(loaded)
+    return active, env_unknown
+
+
+def run_policies(policies: list[LoadedPolicy], context: Context) -> Evaluation:
+    """Evaluate ``policies`` over the context's changes."""
+    out = Evaluation()
+    for loaded in policies:
+        pol = loaded.policy
+        out.runs[pol.id] = PolicyRun(
+            id=pol.id,
+            title=pol.title,
+            severity=pol.severity,
+            resource_types=pol.resource_types,
+            environments=loaded.environments,
+            module=loaded.module,
+            status="not-applicable",
+        )
+    active, env_unknown = _applicable(policies, context, out)
     by_type, wildcard = _dispatch(active)
     env_by_type, env_wildcard = _dispatch(env_unknown)
     reported_env: set[str] = set()
@@ -199,7 +215,7 @@ def run_policies(policies: list[LoadedPolicy], context: Context) -> EngineOutput
                 _result(
                     loaded,
                     change,
-                    "unknown",
+                    PolicyStatus.UNKNOWN,
                     f"applies to {envs} only, and the plan's environment cannot be told "
                     "(no --env, no `environment` variable, no Environment default tag): not evaluated",
                     None,
@@ -222,8 +238,8 @@ def _unevaluated(change: Change) -> Result:
     return Result(
         id=UNEVALUATED_ID,
         title="Planned values unknown: not evaluated",
-        severity="unrated",
-        status="unknown",
+        severity=Severity.UNRATED,
+        status=PolicyStatus.UNKNOWN,
         address=change.address,
         message=f"the plan has no planned values for this {'/'.join(change.actions)} ({why}), so no policy could "
         "evaluate it",
@@ -235,7 +251,7 @@ def _unevaluated(change: Change) -> Result:
     )
 
 
-def _evaluate(loaded: LoadedPolicy, change: Change, context: Context, out: EngineOutput) -> None:
+def _evaluate(loaded: LoadedPolicy, change: Change, context: Context, out: Evaluation) -> None:
     pol = loaded.policy
     run = out.runs[pol.id]
     run.status = "ran"
@@ -246,12 +262,13 @@ def _evaluate(loaded: LoadedPolicy, change: Change, context: Context, out: Engin
         findings = list(pol.evaluate(change, context) or ())
     except Exception as exc:  # a broken policy must not pass silently
         run.failed += 1
-        out.results.append(_result(loaded, change, "error", f"policy raised {type(exc).__name__}: {exc}", None))
+        message = f"policy raised {type(exc).__name__}: {exc}"
+        out.results.append(_result(loaded, change, PolicyStatus.ERROR, message, None))
         out.checks.append((pol.id, change.address, "error"))
         return
     for finding in findings:
-        status = "unknown" if finding.status == "unknown" else "fail"
-        if status == "fail":
+        status = PolicyStatus.UNKNOWN if finding.status == PolicyStatus.UNKNOWN else PolicyStatus.FAIL
+        if status == PolicyStatus.FAIL:
             run.failed += 1
             outcome = "fail"
         else:

@@ -1,6 +1,6 @@
 """The report of one policy-check run: findings, what ran, waivers, and the gate's verdict.
 
-``Report.blocking(fail_on)`` is the gate: failed findings at or above the threshold, policy errors,
+``PolicyReport.blocking(fail_on)`` is the gate: failed findings at or above the threshold, policy errors,
 and expired waivers (always). ``unknown`` findings (values known only after apply) and ``unrated``
 Checkov findings never block; waived findings never block while their waiver is current.
 """
@@ -12,12 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from popcornctl.policy.api import SEVERITIES, SEVERITY_RANK
+from popcornctl.common.severity import ALL_SEVERITIES, RATED_SEVERITIES, SEVERITY_RANK
+from popcornctl.policy.api import PolicyStatus
 
 SCHEMA_VERSION = 1
 # ``unknown`` is the strictest gate: every rated failure blocks, and so does whatever could not be evaluated.
-FAIL_ON_CHOICES = (*SEVERITIES, "unknown")
-STATUSES = ("fail", "error", "expired", "waived", "unknown")
+FAIL_ON_CHOICES = (*RATED_SEVERITIES, "unknown")
 # The id of the result for a change whose planned values are all unknown (``after: null``), so no policy saw it.
 UNEVALUATED_ID = "PLAN-VALUES-UNKNOWN"
 NOTHING_EVALUATED = "nothing could be evaluated"  # how the report's warning about it begins
@@ -35,7 +35,7 @@ class Result:
     id: str
     title: str
     severity: str  # critical | high | medium | low | unrated
-    status: str  # fail | error | expired | waived | unknown
+    status: PolicyStatus
     address: str
     message: str
     source: str = "popcorn"  # popcorn | checkov | waivers
@@ -54,7 +54,7 @@ class Result:
     @property
     def waived(self) -> bool:
         """True when a current waiver covers this finding."""
-        return self.status == "waived"
+        return self.status == PolicyStatus.WAIVED
 
     @property
     def qualified_address(self) -> str:
@@ -70,11 +70,11 @@ class Result:
 
     def is_blocking(self, fail_on: str) -> bool:
         """True when this finding stops the gate at threshold ``fail_on``."""
-        if self.status in ("error", "expired"):
+        if self.status in (PolicyStatus.ERROR, PolicyStatus.EXPIRED):
             return True
-        if self.status == "unknown":
+        if self.status == PolicyStatus.UNKNOWN:
             return fail_on == "unknown"
-        return self.status == "fail" and SEVERITY_RANK.get(self.severity, 0) >= threshold_rank(fail_on)
+        return self.status == PolicyStatus.FAIL and SEVERITY_RANK.get(self.severity, 0) >= threshold_rank(fail_on)
 
     def as_dict(self, fail_on: str) -> dict[str, Any]:
         """The JSON form (see docs/POLICIES.md, schema version 1)."""
@@ -83,7 +83,7 @@ class Result:
             "source": self.source,
             "title": self.title,
             "severity": self.severity,
-            "status": self.status,
+            "status": str(self.status),
             "blocking": self.is_blocking(fail_on),
             "stack": self.stack,
             "address": self.address,
@@ -206,7 +206,7 @@ class CheckovInfo:
 
 
 @dataclass
-class Report:
+class PolicyReport:
     """Everything one policy-check run found."""
 
     results: list[Result] = field(default_factory=list)  # every status, "unknown" included
@@ -222,12 +222,12 @@ class Report:
     @property
     def findings(self) -> list[Result]:
         """Results a reviewer acts on: failures, errors, expired waivers and waived findings (not unknowns)."""
-        return [r for r in self.results if r.status != "unknown"]
+        return [r for r in self.results if r.status != PolicyStatus.UNKNOWN]
 
     @property
     def unknowns(self) -> list[Result]:
         """Checks that cannot be decided before apply ("unknown until apply")."""
-        return [r for r in self.results if r.status == "unknown"]
+        return [r for r in self.results if r.status == PolicyStatus.UNKNOWN]
 
     def blocking(self, fail_on: str = "high") -> list[Result]:
         """Findings that stop the gate at ``fail_on`` (critical|high|medium|low)."""
@@ -275,14 +275,14 @@ class Report:
 
     def summary(self, fail_on: str) -> dict[str, Any]:
         """Counts for the JSON report and the table footer."""
-        failing = Counter(f.severity for f in self.results if f.status == "fail")
-        statuses = Counter(f.status for f in self.results)
+        failing = Counter(f.severity for f in self.results if f.status == PolicyStatus.FAIL)
+        statuses = Counter(PolicyStatus(f.status) for f in self.results)
         return {
-            "fail": {s: failing.get(s, 0) for s in (*SEVERITIES, "unrated")},
-            "errors": statuses.get("error", 0),
-            "expired_waivers": statuses.get("expired", 0),
-            "waived": statuses.get("waived", 0),
-            "unknown": statuses.get("unknown", 0),
+            "fail": {s: failing.get(s, 0) for s in ALL_SEVERITIES},
+            "errors": statuses[PolicyStatus.ERROR],
+            "expired_waivers": statuses[PolicyStatus.EXPIRED],
+            "waived": statuses[PolicyStatus.WAIVED],
+            "unknown": statuses[PolicyStatus.UNKNOWN],
             "blocking": len(self.blocking(fail_on)),
             "policies_run": sum(1 for p in self.policies if p.status == "ran"),
             "policies_total": len(self.policies),
