@@ -295,13 +295,13 @@ variable "enable_xray_tracing" {
 }
 
 variable "enable_xray_sampling_rules" {
-  description = "Create the X-Ray sampling rules (environment default, health-check exclusions). The local emulator cannot create them: false in the sandbox profile."
+  description = "Create the X-Ray sampling rules (environment default, health-check exclusions)."
   type        = bool
   default     = true
 }
 
 variable "enable_xray_groups" {
-  description = "Create the X-Ray groups (environment and per service). The local emulator cannot create them: false in the sandbox profile."
+  description = "Create the X-Ray groups (environment and per service)."
   type        = bool
   default     = true
 }
@@ -335,13 +335,13 @@ variable "rds" {
 }
 
 variable "enable_rds_performance_insights" {
-  description = "RDS Performance Insights (KMS-encrypted, 7 days free). The local emulator does not persist it: false in the sandbox profile."
+  description = "RDS Performance Insights (KMS-encrypted, 7 days free)."
   type        = bool
   default     = true
 }
 
 variable "enable_rds_custom_parameter_group" {
-  description = "Custom RDS parameter group (rds.force_ssl, slow-query and lock logging, pg_stat_statements). The local emulator drifts on it: false in the sandbox profile (the engine default group also forces SSL from PostgreSQL 15)."
+  description = "Custom RDS parameter group (rds.force_ssl, slow-query and lock logging, pg_stat_statements). Off: the engine default group (which also forces SSL from PostgreSQL 15)."
   type        = bool
   default     = true
 }
@@ -411,7 +411,7 @@ variable "kafka" {
 }
 
 variable "enable_kafka_detailed_monitoring" {
-  description = "1-minute EC2 detailed monitoring of the brokers. The local emulator cannot enable it: false in the sandbox profile."
+  description = "1-minute EC2 detailed monitoring of the brokers."
   type        = bool
   default     = true
 }

@@ -55,7 +55,7 @@ variable "tags" {
 ################################################################################
 
 variable "enable_xray_encryption_config" {
-  description = "Encrypt the account's X-Ray traces (every environment's) with a customer managed key. Traces are encrypted with an AWS key otherwise. The local emulator cannot set it (PutEncryptionConfig answers 404): false in the sandbox profile."
+  description = "Encrypt the account's X-Ray traces (every environment's) with a customer managed key. Traces are encrypted with an AWS key otherwise."
   type        = bool
   default     = true
 }

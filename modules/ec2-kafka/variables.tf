@@ -76,7 +76,7 @@ variable "ami_id" {
 }
 
 variable "enable_detailed_monitoring" {
-  description = "1-minute EC2 detailed monitoring (extra cost). The local emulator cannot enable it: false in the sandbox."
+  description = "1-minute EC2 detailed monitoring (extra cost)."
   type        = bool
   default     = true
 }

@@ -152,7 +152,7 @@ variable "port" {
 ################################################################################
 
 variable "enable_custom_parameter_group" {
-  description = "Create a custom parameter group (rds.force_ssl = 1, slow-query/lock/connection logging, pg_stat_statements). When false the engine's default group is used (PostgreSQL 15+ already forces SSL there). The local emulator drifts on custom groups: false in the sandbox."
+  description = "Create a custom parameter group (rds.force_ssl = 1, slow-query/lock/connection logging, pg_stat_statements). When false the engine's default group is used (PostgreSQL 15+ already forces SSL there)."
   type        = bool
   default     = true
 }
@@ -230,7 +230,7 @@ variable "kms_key_deletion_window_in_days" {
 ################################################################################
 
 variable "enable_performance_insights" {
-  description = "Turn on Performance Insights (KMS-encrypted). The local emulator does not persist it: false in the sandbox."
+  description = "Turn on Performance Insights (KMS-encrypted)."
   type        = bool
   default     = true
 }

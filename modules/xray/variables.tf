@@ -44,7 +44,7 @@ variable "services" {
 }
 
 variable "enable_sampling_rules" {
-  description = "Create the sampling rules (environment default, per-service overrides, health-check exclusions). Not supported by the local emulator: false in the sandbox."
+  description = "Create the sampling rules (environment default, per-service overrides, health-check exclusions)."
   type        = bool
   default     = true
 }
@@ -78,7 +78,7 @@ variable "excluded_url_paths" {
 }
 
 variable "enable_groups" {
-  description = "Create an environment group and one group per service (filter expressions on the service names). Not supported by the local emulator: false in the sandbox."
+  description = "Create an environment group and one group per service (filter expressions on the service names)."
   type        = bool
   default     = true
 }

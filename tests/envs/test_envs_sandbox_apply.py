@@ -23,6 +23,7 @@ import pytest
 from envsupport import (
     ARTIFACTS,
     SANDBOX_EXCLUDED_TYPES,
+    SANDBOX_EXTENDED_TYPES,
     SERVICES,
     TreeMemory,
     dashboard_widgets,
@@ -116,6 +117,16 @@ def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: 
     types = {r["type"] for r in managed}
     assert not types & SANDBOX_EXCLUDED_TYPES, sorted(types & SANDBOX_EXCLUDED_TYPES)
     assert {"aws_ecs_service", "aws_db_instance", "aws_instance", "aws_lb", "aws_cloudwatch_dashboard"} <= types
+    # What the emulator's extensions create as AWS does (the account's X-Ray encryption lives in global/account).
+    assert SANDBOX_EXTENDED_TYPES - {"aws_xray_encryption_config"} <= types, sorted(SANDBOX_EXTENDED_TYPES - types)
+    (db,) = [r["values"] for r in managed if r["type"] == "aws_db_instance"]
+    assert db["performance_insights_enabled"] and db["performance_insights_kms_key_id"], "Performance Insights"
+    assert db["parameter_group_name"].startswith("goorm-popcorn-dev-postgres-"), "the custom parameter group"
+    assert all(r["values"]["monitoring"] for r in managed if r["type"] == "aws_instance"), "detailed monitoring"
+    import boto3
+
+    xray = boto3.client("xray", endpoint_url=sandbox.endpoint)
+    assert xray.get_encryption_config()["EncryptionConfig"]["Type"] == "KMS", "global/account's trace encryption"
     assert len(managed) > 150
     assert not unexplained_drift(second), f"changes the emulator does not explain: {unexplained_drift(second)}"
     assert set(SANDBOX_DRIFT)  # the allowlist is documented in docs/SANDBOX_PROFILE.md (test_envs_docs)

@@ -1,5 +1,5 @@
 """modules/rds: the basic example planned against the sandbox (Performance Insights and the custom parameter group on,
-as in a real environment; the sandbox profile switches both off only for applies)."""
+as in a real environment), and with both switched off (the engine's default group)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def sandbox_profile_plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
+def switched_off_plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
     return tf_session.plan_json(
         EXAMPLE,
         sandbox=moto_server,
@@ -89,11 +89,11 @@ def test_parameter_group_forces_tls_and_logs_slow_queries(plan: dict[str, Any]) 
     assert subnets["values"]["name"] == f"{NAME}-postgres"
 
 
-def test_sandbox_profile_drops_only_what_the_emulator_cannot_keep(sandbox_profile_plan: dict[str, Any]) -> None:
-    v = _instance(sandbox_profile_plan)["values"]
+def test_switched_off_drops_only_performance_insights_and_the_custom_group(switched_off_plan: dict[str, Any]) -> None:
+    v = _instance(switched_off_plan)["values"]
     assert v["performance_insights_enabled"] is False
     assert v.get("performance_insights_retention_period") is None
-    assert resources(sandbox_profile_plan, "aws_db_parameter_group") == []
+    assert resources(switched_off_plan, "aws_db_parameter_group") == []
     assert v["storage_encrypted"] is True and v["publicly_accessible"] is False
-    outputs = sandbox_profile_plan["planned_values"]["outputs"]
+    outputs = switched_off_plan["planned_values"]["outputs"]
     assert outputs["parameter_group_name"]["value"] == "default.postgres16"

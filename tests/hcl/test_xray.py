@@ -1,4 +1,4 @@
-"""modules/xray: planned against the sandbox with rules and groups on, and with the sandbox profile."""
+"""modules/xray: planned against the sandbox with rules, groups and encryption on, and with all three switched off."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def sandbox_profile_plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
+def switched_off_plan(tf_session: Any, moto_server: Any) -> dict[str, Any]:
     off = {"enable_sampling_rules": "false", "enable_groups": "false", "enable_encryption_config": "false"}
     return tf_session.plan_json(EXAMPLE, sandbox=moto_server, variables=off)
 
@@ -50,13 +50,13 @@ def test_groups_and_encryption(plan: dict[str, Any]) -> None:
     assert key["values"]["enable_key_rotation"] is True
 
 
-def test_task_role_policy_allows_sending_traces(sandbox_profile_plan: dict[str, Any]) -> None:
-    policy = json.loads(sandbox_profile_plan["planned_values"]["outputs"]["task_role_policy_json"]["value"])
+def test_task_role_policy_allows_sending_traces(switched_off_plan: dict[str, Any]) -> None:
+    policy = json.loads(switched_off_plan["planned_values"]["outputs"]["task_role_policy_json"]["value"])
     actions = {a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"} <= actions
     assert not any(a.startswith("kms:") for a in actions), "no key use without encryption config"
 
 
-def test_sandbox_profile_plans_nothing_the_emulator_rejects(sandbox_profile_plan: dict[str, Any]) -> None:
+def test_switched_off_plans_nothing_the_emulator_rejects(switched_off_plan: dict[str, Any]) -> None:
     for t in ("aws_xray_sampling_rule", "aws_xray_group", "aws_xray_encryption_config", "aws_kms_key"):
-        assert resources(sandbox_profile_plan, t) == [], t
+        assert resources(switched_off_plan, t) == [], t

@@ -11,7 +11,7 @@ variable "broker_count" {
 }
 
 variable "enable_detailed_monitoring" {
-  description = "EC2 detailed monitoring (false in the sandbox: the emulator cannot enable it)."
+  description = "EC2 detailed monitoring."
   type        = bool
   default     = true
 }

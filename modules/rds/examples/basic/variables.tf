@@ -5,13 +5,13 @@ variable "name" {
 }
 
 variable "enable_performance_insights" {
-  description = "Performance Insights (plans in the sandbox; the emulator does not persist it, so applies there use false)."
+  description = "Performance Insights."
   type        = bool
   default     = true
 }
 
 variable "enable_custom_parameter_group" {
-  description = "Custom parameter group (false for sandbox applies: the emulator drifts on it)."
+  description = "Custom parameter group."
   type        = bool
   default     = true
 }

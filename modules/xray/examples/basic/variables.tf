@@ -5,13 +5,13 @@ variable "name" {
 }
 
 variable "enable_sampling_rules" {
-  description = "Sampling rules (false in the sandbox: the emulator returns 404)."
+  description = "Sampling rules."
   type        = bool
   default     = true
 }
 
 variable "enable_groups" {
-  description = "Groups (false in the sandbox: the emulator returns 404)."
+  description = "Groups."
   type        = bool
   default     = true
 }
