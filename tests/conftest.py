@@ -128,6 +128,15 @@ class MotoServer:
         return Target("ap-northeast-2", self.endpoint).env({})
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _emulator_extensions() -> None:
+    """The sandbox's extensions patch moto for the whole process, and the run's emulator lives in this process: installed
+    once before any test, in-process ``mock_aws`` tests see the same moto whichever test ran first."""
+    from popcornctl.sandbox.extensions import install_all
+
+    install_all()
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
     """One moto server on 127.0.0.1 for the whole test run: the sandbox's own emulator (requests serialized), in

@@ -62,11 +62,6 @@ def aws(frozen_tasks: None, monkeypatch: pytest.MonkeyPatch, boto_session: Any) 
     """In-process moto (mock_aws) and a World seeding it through popcornctl's client factory."""
     from moto import mock_aws
 
-    from popcornctl.sandbox.extensions import install_all
-
-    # The sandbox's extensions patch moto's classes process-wide once an emulator starts in this process; install
-    # them first, so in-process moto answers alike whichever test ran before.
-    install_all()
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     _fast_moto(monkeypatch)
     with mock_aws():
