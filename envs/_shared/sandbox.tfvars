@@ -5,8 +5,6 @@
 disposable                 = true  # destroys skip final snapshots; buckets and discovery services empty themselves
 enable_deletion_protection = false # lets `popcornctl down` delete the ALB and the database
 
-enable_elasticache                = false # no ElastiCache resource works in the emulator
-enable_ecs_autoscaling            = false # Application Auto Scaling answers 500 on tag listing
 enable_xray_sampling_rules        = false # X-Ray sampling rules: 404
 enable_xray_groups                = false # X-Ray groups: 404
 enable_rds_performance_insights   = false # not persisted: every plan would want to turn it on again

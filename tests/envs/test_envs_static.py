@@ -144,7 +144,9 @@ def test_sandbox_profile_only_switches_things_off() -> None:
             assert value is True
         else:
             assert name.startswith("enable_") and value is False, f"{name} = {value}"
-    for toggle in ("enable_elasticache", "enable_ecs_autoscaling", "enable_xray_sampling_rules", "enable_xray_groups",
+    for created in ("enable_elasticache", "enable_ecs_autoscaling"):
+        assert created not in values, f"{created}: the sandbox creates it (the emulator's extensions)"
+    for toggle in ("enable_xray_sampling_rules", "enable_xray_groups",
                    "enable_rds_performance_insights", "enable_rds_custom_parameter_group",
                    "enable_kafka_detailed_monitoring"):
         assert values.get(toggle) is False, f"{toggle}: the emulator cannot create it (SANDBOX.md)"
