@@ -279,7 +279,7 @@ def test_elasticache_subnet_groups(ec: Any, subnet_group: str) -> None:
     assert code(gone) == "CacheSubnetGroupNotFoundFault"
 
 
-def test_elasticache_tags(ec: Any, subnet_group: str) -> None:
+def test_elasticache_tags(sandbox: Any, ec: Any, subnet_group: str) -> None:
     """elasticache.tags: parameter groups and replication groups by ARN; writes answer the resulting TagList."""
     parameter_group(ec)
     replication_group(ec, subnet_group)
@@ -292,6 +292,9 @@ def test_elasticache_tags(ec: Any, subnet_group: str) -> None:
     with pytest.raises(ClientError) as missing:
         ec.list_tags_for_resource(ResourceName=f"{ARN}:parametergroup:nope")
     assert code(missing) == "CacheParameterGroupNotFound"
+    tagging = client(sandbox, "resourcegroupstaggingapi")
+    found = tagging.get_resources(TagFilters=[{"Key": "Module", "Values": ["elasticache"]}])["ResourceTagMappingList"]
+    assert [r["ResourceARN"] for r in found] == [params_arn]
 
 
 def test_elasticache_events_and_test_failover(ec: Any, subnet_group: str) -> None:

@@ -595,13 +595,30 @@ def _check_taggable(backend: Any, arn: str) -> None:
     "elasticache.tags",
     kind=Kind.READBACK,
     summary="ListTagsForResource/AddTagsToResource/RemoveTagsFromResource on every taggable resource (parameter "
-    "groups too), answered with the resulting TagList; an unknown resource is its NotFound fault",
+    "groups too, also listed by the Resource Groups Tagging API), answered with the resulting TagList; an unknown "
+    "resource is its NotFound fault",
     moto_lacks=MOTO,
 )
 def install_tags() -> None:
     """AWS tags clusters, replication groups, subnet and parameter groups, snapshots and users by ARN, and both
     AddTagsToResource and RemoveTagsFromResource answer with the resource's tags after the change; moto 5.2.5
-    rejects parameter-group ARNs and answers the two writes with nothing."""
+    rejects parameter-group ARNs, leaves them out of GetResources and answers the two writes with nothing."""
+    from moto.core.resource_tagging import TaggedResource
+
+    backend_cls = _backend_cls()
+    iter_tagged = backend_cls.iter_tagged_resources
+
+    def iter_tagged_resources(self: Any) -> Any:
+        yield from iter_tagged(self)
+        for group in _state(self, "_popcorn_parameter_groups", dict).values():
+            yield TaggedResource(
+                arn=group["ARN"],
+                tags=self.tagging_service.get_tag_dict_for_resource(group["ARN"]),
+                resource_type="elasticache:parametergroup",
+                extra={"include_untagged": True},
+            )
+
+    backend_cls.iter_tagged_resources = iter_tagged_resources
 
     @_action("list_tags_for_resource")
     def list_tags(self: Any) -> Any:
