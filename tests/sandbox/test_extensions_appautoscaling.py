@@ -106,3 +106,36 @@ def test_applicationautoscaling_service_linked_role(aas: Any) -> None:
         "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/"
         "AWSServiceRoleForApplicationAutoScaling_ECSService"
     )
+
+
+def test_applicationautoscaling_policy_filters(sandbox: Any, aas: Any) -> None:
+    """applicationautoscaling.policy_filters: the provider's read (PolicyNames + ResourceId) finds one policy, and
+    a service whose name extends another's does not see its policies."""
+    ecs = client(sandbox, "ecs")
+    ecs.create_service(cluster=CLUSTER, serviceName=f"{SERVICE}-gateway", taskDefinition=SERVICE, desiredCount=1)
+    config = {
+        "TargetValue": 70.0,
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+    }
+    for resource in (RESOURCE, f"{RESOURCE}-gateway"):
+        aas.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION, MinCapacity=1, MaxCapacity=4
+        )
+        for kind in ("cpu", "memory"):
+            aas.put_scaling_policy(
+                PolicyName=f"{resource.rsplit('/', 1)[1]}-{kind}",
+                ServiceNamespace="ecs",
+                ResourceId=resource,
+                ScalableDimension=DIMENSION,
+                PolicyType="TargetTrackingScaling",
+                TargetTrackingScalingPolicyConfiguration=config,
+            )
+    gateway = aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=f"{RESOURCE}-gateway")
+    assert sorted(p["PolicyName"] for p in gateway["ScalingPolicies"]) == [
+        f"{SERVICE}-gateway-cpu",
+        f"{SERVICE}-gateway-memory",
+    ]
+    one = aas.describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION, PolicyNames=[f"{SERVICE}-cpu"]
+    )["ScalingPolicies"]
+    assert [p["PolicyName"] for p in one] == [f"{SERVICE}-cpu"]

@@ -146,3 +146,37 @@ def install_service_linked_role() -> None:
         return target
 
     backend_cls.register_scalable_target = register_scalable_target
+
+
+@extension(
+    "applicationautoscaling.policy_filters",
+    kind=Kind.READBACK,
+    summary="DescribeScalingPolicies honours PolicyNames and matches ResourceId exactly (moto ignores the names "
+    "and matches the id as a substring, so service/c/api-gateway also lists service/c/api's policies)",
+    moto_lacks=MOTO,
+)
+def install_policy_filters() -> None:
+    """AWS filters DescribeScalingPolicies by namespace, exact ResourceId, ScalableDimension and PolicyNames, then
+    pages the result (MaxResults, NextToken)."""
+    from moto.applicationautoscaling.responses import _build_policy
+
+    def describe_scaling_policies(self: Any) -> str:
+        backend = self.applicationautoscaling_backend
+        namespace, resource = self._get_param("ServiceNamespace"), self._get_param("ResourceId")
+        dimension, names = self._get_param("ScalableDimension"), self._get_param("PolicyNames")
+        found = [
+            p
+            for p in backend.policies.values()
+            if p.service_namespace == namespace
+            and (not resource or p.resource_id == resource)
+            and (not dimension or p.scalable_dimension == dimension)
+            and (not names or p.policy_name in names)
+        ]
+        start = int(self._get_param("NextToken") or 0)
+        size = self._get_int_param("MaxResults") or 50
+        page: dict[str, Any] = {"ScalingPolicies": [_build_policy(p) for p in found[start : start + size]]}
+        if start + size < len(found):
+            page["NextToken"] = str(start + size)
+        return json.dumps(page)
+
+    _response_cls().describe_scaling_policies = describe_scaling_policies
