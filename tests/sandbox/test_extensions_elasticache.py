@@ -363,3 +363,42 @@ def test_the_elasticache_example_applies_converges_and_destroys(tf_session: Tf, 
     assert ec.describe_replication_groups()["ReplicationGroups"] == []
     assert ec.describe_cache_subnet_groups()["CacheSubnetGroups"] == []
     assert ec.describe_cache_parameter_groups()["CacheParameterGroups"] == []
+
+
+def test_elasticache_user_groups(ec: Any) -> None:
+    """elasticache.user_groups: modules/elasticache's IAM mode (a disabled default user and an IAM user), the
+    DefaultUserRequired rule, membership changes and deletion."""
+    ec.create_user(
+        UserId=f"{GROUP}-default",
+        UserName="default",
+        Engine="valkey",
+        AccessString="off ~* -@all",
+        AuthenticationMode={"Type": "no-password-required"},
+    )
+    ec.create_user(
+        UserId=f"{GROUP}-app",
+        UserName=f"{GROUP}-app",
+        Engine="valkey",
+        AccessString="on ~* +@all",
+        AuthenticationMode={"Type": "iam"},
+    )
+    with pytest.raises(ClientError) as no_default:
+        ec.create_user_group(UserGroupId=f"{GROUP}-users", Engine="valkey", UserIds=[f"{GROUP}-app"])
+    assert code(no_default) == "DefaultUserRequired"
+
+    created = ec.create_user_group(
+        UserGroupId=f"{GROUP}-users",
+        Engine="valkey",
+        UserIds=[f"{GROUP}-default", f"{GROUP}-app"],
+        Tags=[{"Key": "Env", "Value": "dev"}],
+    )
+    assert (created["Status"], created["ARN"]) == ("active", f"{ARN}:usergroup:{GROUP}-users")
+    assert ec.list_tags_for_resource(ResourceName=created["ARN"])["TagList"] == [{"Key": "Env", "Value": "dev"}]
+    ec.modify_user_group(UserGroupId=f"{GROUP}-users", UserIdsToRemove=[f"{GROUP}-app"])
+    group = ec.describe_user_groups(UserGroupId=f"{GROUP}-users")["UserGroups"][0]
+    assert group["UserIds"] == [f"{GROUP}-default"]
+
+    ec.delete_user_group(UserGroupId=f"{GROUP}-users")
+    with pytest.raises(ClientError) as gone:
+        ec.describe_user_groups(UserGroupId=f"{GROUP}-users")
+    assert code(gone) == "UserGroupNotFound"
