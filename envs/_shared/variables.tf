@@ -277,7 +277,7 @@ variable "ecs_capacity_provider_strategy" {
 }
 
 variable "enable_ecs_autoscaling" {
-  description = "Target-tracking autoscaling (CPU and memory) for every service whose max_count > min_count. The local emulator cannot create it: false in the sandbox profile."
+  description = "Target-tracking autoscaling (CPU and memory) for every service whose max_count > min_count."
   type        = bool
   default     = true
 }
@@ -353,7 +353,7 @@ variable "enable_rds_enhanced_monitoring" {
 }
 
 variable "enable_elasticache" {
-  description = "Create the Valkey cache at all. The local emulator cannot create any ElastiCache resource: false in the sandbox profile (services then get no SPRING_DATA_REDIS_* settings)."
+  description = "Create the Valkey cache at all (when false, services get no SPRING_DATA_REDIS_* settings)."
   type        = bool
   default     = true
 }

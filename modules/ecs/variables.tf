@@ -370,7 +370,7 @@ variable "xray_tracing_names" {
 }
 
 variable "enable_autoscaling" {
-  description = "Create Application Auto Scaling targets with CPU and memory target-tracking policies for every service with max_count > min_count. Not supported by the local emulator (switch off in the sandbox profile)."
+  description = "Create Application Auto Scaling targets with CPU and memory target-tracking policies for every service with max_count > min_count."
   type        = bool
   default     = true
 }

@@ -19,7 +19,7 @@ variable "tags" {
 }
 
 variable "create" {
-  description = "Create the cache at all. The local emulator cannot create any ElastiCache resource: false in the sandbox profile (all outputs are then null or empty)."
+  description = "Create the cache at all (all outputs are null or empty when false)."
   type        = bool
   default     = true
 }

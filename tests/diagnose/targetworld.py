@@ -7,9 +7,9 @@ rule per service), the Valkey replication group with TLS and AUTH, the Kafka bro
 private zone and agent metrics, the monitoring module's alarms (their thresholds are what diagnose reads).
 
 What moto cannot answer is not seeded here; the tests answer it with ``stubcall.OneCall`` and say which:
-ELBv2 DescribeTargetHealth (every target healthy), ElastiCache DescribeCacheClusters (moto lists no node of a
-replication group) and DescribeEvents (not implemented), CloudWatch Logs GetQueryResults (moto's Logs Insights
-does not parse flow-log fields or run ``stats``).
+ELBv2 DescribeTargetHealth (every target healthy), CloudWatch Logs GetQueryResults (moto's Logs Insights does not
+parse flow-log fields or run ``stats``). The cache's nodes and events need the sandbox's emulator (its ElastiCache
+extensions): the cache tests seed it through ``sandbox_world``.
 """
 
 from __future__ import annotations
@@ -319,24 +319,6 @@ def cache_metrics(world: World, group: Cache, **first: float) -> None:
         for name, key in (("EngineCPUUtilization", "cpu"), ("DatabaseMemoryUsagePercentage", "memory"),
                           ("Evictions", "evictions"), ("CurrConnections", "connections")):
             metric(world, "AWS/ElastiCache", name, {"CacheClusterId": node}, [values[key]] * 5)
-
-
-def cache_nodes(group: Cache, *, status: str = "available") -> dict[str, Any]:
-    """A DescribeCacheClusters answer listing the group's member nodes."""
-    return {"CacheClusters": [
-        {"CacheClusterId": node, "ReplicationGroupId": group.id, "CacheClusterStatus": status, "Engine": "valkey",
-         "EngineVersion": "8.0.1", "PreferredAvailabilityZone": f"{REGION}{'ab'[i % 2]}",
-         "SecurityGroups": [{"SecurityGroupId": group.sg, "Status": "active"}],
-         "CacheParameterGroup": {"CacheParameterGroupName": "default.valkey8", "ParameterApplyStatus": "in-sync"},
-         "CacheNodes": [{"CacheNodeId": "0001", "CacheNodeStatus": status}]}
-        for i, node in enumerate(group.members)]}
-
-
-def cache_events(*messages: tuple[str, str]) -> dict[str, Any]:
-    """A DescribeEvents answer: (source, message) pairs, newest first, minutes apart."""
-    now = datetime.now(UTC)
-    return {"Events": [{"SourceIdentifier": source, "SourceType": "cache-cluster", "Message": message,
-                        "Date": now - timedelta(minutes=5 * (i + 1))} for i, (source, message) in enumerate(messages)]}
 
 
 # -- kafka ---------------------------------------------------------------------------------------------

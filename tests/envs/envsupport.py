@@ -455,12 +455,12 @@ def missing_cells(matrix: Mapping[str, Mapping[str, Iterable[str]]]) -> list[str
 
 # Resource types the sandbox profile (sandbox.tfvars) keeps out of the sandbox entirely (docs/SANDBOX_PROFILE.md).
 SANDBOX_EXCLUDED_TYPES = frozenset({
-    "aws_elasticache_replication_group", "aws_elasticache_parameter_group", "aws_elasticache_subnet_group",
-    "aws_appautoscaling_target", "aws_appautoscaling_policy",
 })
 # Resource types the profile once left out and the emulator's extensions now create as AWS does (tests/sandbox/).
 SANDBOX_EXTENDED_TYPES = frozenset({
     "aws_xray_sampling_rule", "aws_xray_group", "aws_xray_encryption_config", "aws_db_parameter_group",
+    "aws_elasticache_replication_group", "aws_elasticache_parameter_group", "aws_elasticache_subnet_group",
+    "aws_appautoscaling_target", "aws_appautoscaling_policy",
 })
 
 

@@ -110,12 +110,9 @@ def test_sandbox_profile_doc_names_the_drift_and_the_exclusions() -> None:
     addresses = re.findall(r"`([^`]+)`", doc)
     for pattern in SANDBOX_DRIFT:
         assert any(re.search(pattern, a) for a in addresses), f"docs/SANDBOX_PROFILE.md lacks the drift {pattern}"
-    for what in ("ElastiCache", "Auto Scaling"):
-        assert what in doc, what
-    assert {"aws_elasticache_replication_group", "aws_appautoscaling_target"} <= SANDBOX_EXCLUDED_TYPES
     # What the emulator's extensions create in the sandbox, said where the doc lists them, and no longer left out.
     extended = doc[doc.index("## What the emulator's extensions add"):]
     for what in ("sampling rules", "X-Ray groups", "Performance Insights", "custom parameter group",
-                 "MonitorInstances", "PutEncryptionConfig"):
+                 "MonitorInstances", "PutEncryptionConfig", "Valkey replication group", "Application Auto Scaling target"):
         assert what in extended, what
     assert not SANDBOX_EXTENDED_TYPES & SANDBOX_EXCLUDED_TYPES

@@ -112,7 +112,7 @@ def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: 
     assert out["rds_instance_id"] == "goorm-popcorn-dev-postgres"
     assert out["kafka_bootstrap_servers"] == "broker-1.kafka.goorm-popcorn-dev.internal:9092"
     assert out["alarm_topic_arn"].endswith(":goorm-popcorn-dev-alerts")
-    assert out.get("elasticache_cluster_id") is None, "the sandbox profile leaves the cache out"
+    assert out["elasticache_cluster_id"] == "goorm-popcorn-dev-valkey"
     # The profile left out exactly what the emulator cannot create, and nothing of it reached the state.
     types = {r["type"] for r in managed}
     assert not types & SANDBOX_EXCLUDED_TYPES, sorted(types & SANDBOX_EXCLUDED_TYPES)
@@ -132,12 +132,10 @@ def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: 
     assert set(SANDBOX_DRIFT)  # the allowlist is documented in docs/SANDBOX_PROFILE.md (test_envs_docs)
 
     # Monitoring as applied, read from the state (the dashboard body is known now): every family the sandbox
-    # creates has logs, metrics, alarms and dashboard widgets; ElastiCache is left out, and dev has no ALB logs.
+    # creates has logs, metrics, alarms and dashboard widgets; dev has no ALB logs.
     applied = state_as_plan(state)
     matrix = monitoring_matrix(applied, "goorm-popcorn-dev")
-    assert missing_cells(matrix) == [
-        "ALB/logs", "ElastiCache/logs", "ElastiCache/metrics", "ElastiCache/alarms", "ElastiCache/dashboard",
-    ], json.dumps(matrix, indent=1)
+    assert missing_cells(matrix) == ["ALB/logs"], json.dumps(matrix, indent=1)
     widgets = dashboard_widgets(applied)
     titles = [(w.get("properties") or {}).get("title", "") for w in widgets]
     assert all(any(t.startswith(f"{s}: ") for t in titles) for s in SERVICES), titles

@@ -1,44 +1,38 @@
-"""``diagnose cache`` against the emulator, seeded through the AWS API only (fixture ``aws``, targetworld).
+"""``diagnose cache`` against the sandbox's emulator, seeded through the AWS API only (targetworld).
 
 The subnet and security groups, the replication group (TLS, AUTH token), the ECS service configured with the
-composition's SPRING_DATA_REDIS_* settings, the monitoring module's alarms and the metrics all go through boto3.
-Two calls moto 5.2 cannot answer are answered with ``stubcall.OneCall``: DescribeCacheClusters (moto creates one
-member for any NumCacheClusters and no member cache cluster, so no node, status or security group is listed; the
-sandbox's emulator extension layer, not on this branch yet, adds them) and DescribeEvents (implemented by
-neither). Every other call reaches moto. The assertions hold for any number of nodes.
+composition's SPRING_DATA_REDIS_* settings, the monitoring module's alarms and the metrics all go through boto3;
+so do the events: a failover is TestFailover, a snapshot CreateSnapshot. Every call reaches the emulator, whose
+ElastiCache extensions (popcornctl.sandbox.extensions.elasticache) list the group's member nodes and serve
+DescribeEvents as AWS does. The assertions hold for any number of nodes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from typing import Any
 
 import jsonschema
 import pytest
 from diagworld import CLUSTER, World
-from stubcall import OneCall
-from targetworld import Cache, cache, cache_alarms, cache_events, cache_metrics, cache_nodes, cache_service
+from targetworld import Cache, cache, cache_alarms, cache_metrics, cache_service
 
 from popcornctl.diagnose import Window, diagnose_cache
 from popcornctl.diagnose.findings import REPORT_SCHEMA, DiagnosisReport, Finding, Status
 from popcornctl.errors import PopcornError
 
-
-@contextmanager
-def answered(world: World, group: Cache, events: dict[str, Any] | None = None) -> Iterator[list[OneCall]]:
-    """DescribeCacheClusters and DescribeEvents answered for the group (see the module docstring)."""
-    client = world.clients.client("elasticache")
-    with ExitStack() as stack:
-        yield [stack.enter_context(OneCall(client, "DescribeCacheClusters", lambda _: cache_nodes(group))),
-               stack.enter_context(OneCall(client, "DescribeEvents", lambda _: events or {"Events": []}))]
+pytestmark = pytest.mark.sandbox
 
 
-def run(world: World, group: Cache, events: dict[str, Any] | None = None) -> DiagnosisReport:
-    with answered(world, group, events):
-        report = diagnose_cache(world.clients, group=group.id, window=Window.ending_now(timedelta(hours=1)),
-                                cluster=CLUSTER)
+@pytest.fixture
+def aws(sandbox_world: World) -> World:
+    """The sandbox's emulator over HTTP, its extensions installed (the group's nodes, DescribeEvents, TestFailover)."""
+    return sandbox_world
+
+
+def run(world: World, group: Cache) -> DiagnosisReport:
+    report = diagnose_cache(world.clients, group=group.id, window=Window.ending_now(timedelta(hours=1)),
+                            cluster=CLUSTER)
     jsonschema.validate(report.to_dict(), REPORT_SCHEMA)
     return report
 
@@ -106,9 +100,10 @@ def test_memory_near_its_alarm_and_a_failover_warn(aws: World) -> None:
     cache_alarms(aws, group)
     cache_metrics(aws, group, memory=75.0)
     node = group.members[0]
-    events = cache_events((node, f"Failover from primary node {node} to replica node {group.id}-002 completed"),
-                          (group.id, "Snapshot succeeded for snapshot with ID 'automatic.x'"))
-    report = run(aws, group, events)
+    elasticache = aws.c("elasticache")
+    elasticache.test_failover(ReplicationGroupId=group.id, NodeGroupId="0001")  # node -> {group.id}-002
+    elasticache.create_snapshot(ReplicationGroupId=group.id, SnapshotName="manual-x")  # a routine event
+    report = run(aws, group)
     memory = finding(report, "cache.memory", Status.WARN)
     assert memory.title == f"{node}: memory used reached 75% (threshold 80)"
     assert "approaches maxmemory" in (memory.cause or "")
@@ -146,9 +141,8 @@ def test_one_read_per_kind_whatever_the_nodes(aws: World) -> None:
     for service in CLIENTS:
         aws.clients.client(service).meta.events.register(
             "before-call.*.*", lambda model, **_: calls.update([f"{model.service_model.service_name}.{model.name}"]))
-    with answered(aws, group) as stubs:
-        diagnose_cache(aws.clients, group=group.id, window=Window.ending_now(timedelta(hours=1)), cluster=CLUSTER)
-    assert [len(s.calls) for s in stubs] == [1, 1]
+    diagnose_cache(aws.clients, group=group.id, window=Window.ending_now(timedelta(hours=1)), cluster=CLUSTER)
+    assert calls["elasticache.DescribeEvents"] == 1
     assert calls["elasticache.DescribeCacheClusters"] == 1  # one listing for every node of the group
     assert calls["elasticache.DescribeReplicationGroups"] == 1
     assert calls["cloudwatch.GetMetricData"] == 1

@@ -1,5 +1,5 @@
 # Minimal scaffolding: a VPC with two private data subnets and a cache security group. Real stacks take these from
-# the vpc and security-groups modules. The local emulator cannot create ElastiCache: this example is only planned there.
+# the vpc and security-groups modules. The sandbox applies it as it is.
 
 data "aws_availability_zones" "available" {
   state = "available"

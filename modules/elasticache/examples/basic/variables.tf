@@ -5,7 +5,7 @@ variable "name" {
 }
 
 variable "create" {
-  description = "Create the cache (the sandbox profile sets false for applies; plans work either way)."
+  description = "Create the cache (false plans the scaffolding only)."
   type        = bool
   default     = true
 }
