@@ -128,3 +128,21 @@ def test_ecs_target_group_has_load_balancer_with_the_real_provider(tf: Tf, sandb
     again = tf.plan_json(ordered, sandbox=sandbox)
     changed = [rc["address"] for rc in again["resource_changes"] if rc["change"]["actions"] != ["no-op"]]
     assert changed == [], f"the emulator reads the service back differently from what was applied: {changed}"
+
+
+def test_elbv2_internet_facing_needs_gateway(sandbox: Any) -> None:
+    """elbv2.internet_facing_needs_gateway: AWS refuses an internet-facing load balancer until the VPC has an
+    internet gateway (modules/vpc's public subnet IDs wait for the gateway route; docs/AWS_NOTES.md)."""
+    net = fargate_cluster(sandbox)
+    elb, ec2 = client(sandbox, "elbv2"), client(sandbox, "ec2")
+    request = {"Name": "public", "Subnets": net["subnets"], "SecurityGroups": [net["group"]], "Type": "application"}
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        elb.create_load_balancer(**request)  # Scheme defaults to internet-facing
+    assert raised.value.response["Error"]["Code"] == "InvalidSubnet"
+    assert raised.value.response["Error"]["Message"] == f"VPC {net['vpc']} has no internet gateway"
+    elb.create_load_balancer(**{**request, "Name": "inside", "Scheme": "internal"})  # internal needs none
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    with pytest.raises(botocore.exceptions.ClientError):
+        elb.create_load_balancer(**request)  # created but not attached
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=net["vpc"])
+    assert elb.create_load_balancer(**request)["LoadBalancers"][0]["LoadBalancerName"] == "public"
