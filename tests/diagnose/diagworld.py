@@ -243,11 +243,15 @@ class World:
     def target_group(self, svc: str, targets: list[str]) -> str:
         net = self.network()
         elb = self.c("elbv2")
-        elb.create_load_balancer(Name=f"{PREFIX}-alb-{svc}"[:32], Subnets=net.subnets, Scheme="internal")
+        lb = elb.create_load_balancer(Name=f"{PREFIX}-alb-{svc}"[:32], Subnets=net.subnets,
+                                      Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
         tg = elb.create_target_group(Name=f"{PREFIX}-{svc}"[:32], Protocol="HTTP", Port=8080, VpcId=net.vpc,
                                      TargetType="ip", HealthCheckPath="/health", HealthCheckIntervalSeconds=15,
                                      HealthyThresholdCount=3, UnhealthyThresholdCount=2)["TargetGroups"][0]
         arn = str(tg["TargetGroupArn"])
+        # A listener forwards to it: AWS (and the sandbox) refuse a service on a group no listener uses.
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": arn}])
         if targets:
             elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": ip, "Port": 8080} for ip in targets])
         return arn

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 import shutil
 import subprocess
@@ -18,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from sandboxdrift import SANDBOX_DRIFT
 from tfhelpers import REPO, resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]
@@ -159,24 +157,6 @@ def _replans(tf_session: Any, workdir: Path, sandbox: Any, variables: dict[str, 
     return engine.show_json(workdir, plan_file, env=env)
 
 
-def _undo_emulator_drift(workdir: Path) -> None:
-    """The emulator reports associate_public_ip_address = true for an instance in a private subnet, which the state
-    keeps from the create on, so every later plan would replace the brokers (tests/sandboxdrift.py), and it returns
-    no maintenance options (an in-place update each plan). AWS reports false and auto_recovery = default. Put AWS's
-    values in the state so the plans below show only what the configuration changes."""
-    path = workdir / "terraform.tfstate"
-    state = json.loads(path.read_text())
-    rule = next(r for pattern, r in SANDBOX_DRIFT.items() if re.search(pattern, 'module.kafka.aws_instance.broker["1"]'))
-    assert rule[1] == {"associate_public_ip_address"}, "the drift this undoes is the documented one"
-    for resource in state["resources"]:
-        if resource["type"] == "aws_instance" and resource["name"] == "broker":
-            for instance in resource["instances"]:
-                instance["attributes"]["associate_public_ip_address"] = False
-                instance["attributes"]["maintenance_options"] = [{"auto_recovery": "default"}]
-    state["serial"] += 1
-    path.write_text(json.dumps(state))
-
-
 def _brokers(planned: dict[str, Any]) -> dict[str, str]:
     """Node id -> untouched, rolled (replaced by its generation) or what else happens to it and why."""
     out = {}
@@ -205,7 +185,6 @@ def test_a_change_rolls_one_broker_per_apply(tf_session: Any, sandbox: Any, tmp_
     work = portable_copy(EXAMPLE, tmp_path / "kafka")
     base = {"broker_count": "3", "enable_detailed_monitoring": "false"}
     tf_session.apply(work, sandbox=sandbox, variables=base)
-    _undo_emulator_drift(work)
 
     changed = {**base, "kafka_version": "4.0.0", "instance_type": "t3.large"}
     config_only = _replans(tf_session, work, sandbox, changed)

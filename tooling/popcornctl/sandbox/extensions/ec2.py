@@ -1,0 +1,79 @@
+"""EC2: instances and security-group rules read back as AWS returns them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from popcornctl.sandbox.extensions import Kind, extension
+
+
+@extension(
+    "ec2.instance_public_ip",
+    kind=Kind.READBACK,
+    summary="a network interface without a public IP has no Association (moto sends an empty one, which the "
+    "provider reads as associate_public_ip_address = true and replaces the instance on every plan)",
+    moto_lacks="5.2.5",
+)
+def install_instance_public_ip() -> None:
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    association = NetworkInterface.association
+
+    def without_empty(self: NetworkInterface) -> dict[str, Any] | None:
+        return association.fget(self) or None  # type: ignore[attr-defined]
+
+    NetworkInterface.association = property(without_empty)  # type: ignore[assignment,method-assign]
+
+
+@extension(
+    "ec2.instance_maintenance_options",
+    kind=Kind.READBACK,
+    summary="DescribeInstances returns MaintenanceOptions (AutoRecovery as RunInstances set it, else AWS's "
+    "'default'); ModifyInstanceMaintenanceOptions changes it",
+    moto_lacks="5.2.5",
+)
+def install_instance_maintenance_options() -> None:
+    from moto.ec2.models.instances import Instance
+    from moto.ec2.responses.instances import InstanceResponse
+
+    def maintenance_options(self: Instance) -> dict[str, str]:
+        return {"AutoRecovery": self.__dict__.get("_popcorn_auto_recovery", "default")}
+
+    Instance.maintenance_options = property(maintenance_options)  # type: ignore[attr-defined]
+    run = InstanceResponse.run_instances
+
+    def run_instances(self: InstanceResponse) -> Any:
+        result = run(self)
+        recovery = self._get_param("MaintenanceOptions.AutoRecovery")
+        if recovery:
+            for instance in result.result.instances:  # type: ignore[attr-defined]
+                instance._popcorn_auto_recovery = recovery
+        return result
+
+    def modify_instance_maintenance_options(self: InstanceResponse) -> Any:
+        from moto.core.responses import ActionResult
+
+        instance = self.ec2_backend.get_instance(self._get_param("InstanceId"))
+        recovery = self._get_param("AutoRecovery")
+        if recovery:
+            instance._popcorn_auto_recovery = recovery
+        return ActionResult({"InstanceId": instance.id, "AutoRecovery": instance.maintenance_options["AutoRecovery"]})
+
+    InstanceResponse.run_instances = run_instances  # type: ignore[method-assign]
+    InstanceResponse.modify_instance_maintenance_options = modify_instance_maintenance_options  # type: ignore[attr-defined]
+
+
+@extension(
+    "ec2.referenced_group_rule_description",
+    kind=Kind.READBACK,
+    summary="a security-group rule that references another group keeps its description "
+    "(DescribeSecurityGroupRules and AuthorizeSecurityGroupIngress/Egress return it)",
+    moto_lacks="5.2.5",
+)
+def install_referenced_group_rule_description() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self: SecurityGroupRule) -> str | None:
+        return self.ip_range.get("Description") or self.source_group.get("Description")
+
+    SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
