@@ -36,7 +36,7 @@ BUCKET = "goorm-popcorn-tfstate"
 # changes (tests/orchestrate/test_e2e_sandbox.py). Anything else in the scan before the out-of-band changes is a
 # defect of the HCL, of the emulator's read-backs or of the scan. Measured on these machines.
 EMULATOR_CHANGED = {
-    r'^module\.kafka\.aws_instance\.broker\["\d+"\]$': {"ebs_block_device", "vpc_security_group_ids"},
+    r'^module\.kafka\.aws_instance\.broker\["\d+"\]$': {"ebs_block_device"},
     r'^module\.monitoring\.aws_cloudwatch_metric_alarm\.running_tasks\["[^"]+"\]$': {"metric_query"},
 }
 

@@ -115,3 +115,19 @@ def test_ec2_referenced_group_rule_description_is_kept(sandbox: Any, direction: 
         ],
     )["SecurityGroupRules"][0]
     assert cidr["Description"] == "HTTPS in the VPC"
+
+
+def test_ec2_instance_security_groups_of_a_network_interface_launch(sandbox: Any) -> None:
+    """The provider launches a broker with associate_public_ip_address = false as a NetworkInterfaces
+    specification; the instance then lists the interface's groups, as AWS does (vpc_security_group_ids)."""
+    ec2 = client(sandbox, "ec2")
+    net = private_network(sandbox)
+    spec = {"DeviceIndex": 0, "SubnetId": net["subnet"], "Groups": [net["app"]], "AssociatePublicIpAddress": False}
+    instance_id = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, NetworkInterfaces=[spec])[
+        "Instances"][0]["InstanceId"]
+    (instance,) = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"]
+    assert [g["GroupId"] for g in instance["SecurityGroups"]] == [net["app"]]
+    # Changing the groups (ModifyInstanceAttribute) is what the instance reports from then on.
+    ec2.modify_instance_attribute(InstanceId=instance_id, Groups=[net["db"]])
+    (instance,) = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"]
+    assert [g["GroupId"] for g in instance["SecurityGroups"]] == [net["db"]]

@@ -77,3 +77,29 @@ def install_referenced_group_rule_description() -> None:
         return self.ip_range.get("Description") or self.source_group.get("Description")
 
     SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
+
+
+@extension(
+    "ec2.instance_security_groups",
+    kind=Kind.READBACK,
+    summary="an instance launched with a NetworkInterfaces specification (what the provider sends when "
+    "associate_public_ip_address is set) lists its primary interface's security groups in SecurityGroups",
+    moto_lacks="5.2.5",
+)
+def install_instance_security_groups() -> None:
+    """AWS reports an instance's security groups as those of its primary network interface. moto keeps the groups
+    of a NetworkInterfaces launch on the interface only, so the provider reads vpc_security_group_ids back empty
+    and plans to add the groups again on every plan."""
+    from moto.ec2.models.instances import Instance
+
+    def get(self: Instance) -> list[Any]:
+        groups: list[Any] = self.__dict__.get("_popcorn_security_groups", [])
+        primary = self.__dict__.get("nics", {}).get(0)
+        if not groups and primary is not None:
+            return list(primary._group_set)
+        return groups
+
+    def put(self: Instance, groups: list[Any]) -> None:
+        self.__dict__["_popcorn_security_groups"] = groups
+
+    Instance.security_groups = property(get, put)  # type: ignore[assignment]
