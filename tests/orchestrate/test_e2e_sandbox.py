@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 
 from clirunner import run_cli
-from popcornctl.orchestrate.report import SCHEMA
+from popcornctl.orchestrate.run_report import SCHEMA
 from sandboxdrift import unexplained_drift
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]

@@ -12,7 +12,7 @@ from orch_support import CREATE, NOOP, FakeEngine, FakeProbe, Scripted, fake_run
 
 from popcornctl.errors import PopcornError
 from popcornctl.orchestrate import bootstrap as boot
-from popcornctl.orchestrate.gate import GateOutcome
+from popcornctl.orchestrate.policy_gate import GateOutcome
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_terminal_confirmer_rules() -> None:
 
 
 def test_gate_blocks_and_unavailable_gate_fails_closed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from popcornctl.orchestrate import gate as gate_mod
+    from popcornctl.orchestrate import policy_gate as gate_mod
 
     monkeypatch.setattr(gate_mod, "_load_evaluate", lambda: None)
     engine = FakeEngine(root)
@@ -164,7 +164,7 @@ def test_gate_adapter_reads_the_policy_report(monkeypatch: pytest.MonkeyPatch) -
     from dataclasses import dataclass
     from typing import ClassVar
 
-    from popcornctl.orchestrate import gate as gate_mod
+    from popcornctl.orchestrate import policy_gate as gate_mod
 
     @dataclass
     class Result:
@@ -365,7 +365,7 @@ def test_report_schema_and_live_view(root: Path) -> None:
     import jsonschema
     from rich.console import Console
 
-    from popcornctl.orchestrate.report import SCHEMA, render_table
+    from popcornctl.orchestrate.run_report import SCHEMA, render_table
     from popcornctl.orchestrate.view import ConsoleView
 
     out = io.StringIO()
@@ -390,7 +390,7 @@ def test_create_plan_is_counted() -> None:
 
 
 def test_the_real_policy_gate_blocks_a_public_database(tmp_path: Path) -> None:
-    from popcornctl.orchestrate.gate import policy_gate
+    from popcornctl.orchestrate.policy_gate import policy_gate
 
     root = diamond(tmp_path / "repo", tmp_path / "marks")
     plan = plan_doc(("aws_db_instance.db", "aws_db_instance", ["create"]))
@@ -456,7 +456,7 @@ def test_a_lock_the_command_left_behind_itself_is_released_and_the_step_rerun(ro
 def test_sandbox_runs_add_the_sandbox_waivers_and_real_runs_never(tmp_path: Path) -> None:
     import functools
 
-    from popcornctl.orchestrate.gate import SANDBOX_WAIVERS, gate_for, policy_gate
+    from popcornctl.orchestrate.policy_gate import SANDBOX_WAIVERS, gate_for, policy_gate
 
     assert gate_for(tmp_path, sandbox=True) is policy_gate  # no sandbox waivers file: nothing added
     (tmp_path / SANDBOX_WAIVERS).parent.mkdir(parents=True)

@@ -33,7 +33,7 @@ def execute(rt: Runtime, options: RunOptions, *, confirmer: Confirmer | None = N
     import sys
 
     from popcornctl.console import make_console, print_json
-    from popcornctl.orchestrate.report import render_table
+    from popcornctl.orchestrate.run_report import render_table
     from popcornctl.orchestrate.view import ConsoleView
 
     json_out = rt.settings.output == "json"
@@ -61,7 +61,9 @@ def execute(rt: Runtime, options: RunOptions, *, confirmer: Confirmer | None = N
         import signal
 
         name = signal.Signals(runner.interrupted_by).name
-        sys.stderr.write(f"popcornctl: {options.command} {options.env} was interrupted ({name}); "
-                         f"report: {report.run_dir / 'report.json'}\n")
+        sys.stderr.write(
+            f"popcornctl: {options.command} {options.env} was interrupted ({name}); "
+            f"report: {report.run_dir / 'report.json'}\n"
+        )
         return 128 + int(runner.interrupted_by)
     return report.exit_code

@@ -58,10 +58,11 @@ from popcornctl.orchestrate import fingerprint as fp
 from popcornctl.orchestrate.backend import S3StateProbe, StateProbe
 from popcornctl.orchestrate.combined import combine
 from popcornctl.orchestrate.confirm import ApprovalRequest, AutoApprove, Confirmer
-from popcornctl.orchestrate.gate import GateFunction, GateOutcome, gate_for, policy_gate
 from popcornctl.orchestrate.lockinfo import is_lock_error, lock_message, own_orphaned_lock, release_own_orphan
-from popcornctl.orchestrate.report import RetryRecord, RunReport, StackResult
+from popcornctl.orchestrate.outcome import Outcome, StackStop
+from popcornctl.orchestrate.policy_gate import GateFunction, GateOutcome, GateStatus, gate_for, policy_gate
 from popcornctl.orchestrate.retry import DEFAULT_ATTEMPTS, DEFAULT_DELAY, backoff, classify
+from popcornctl.orchestrate.run_report import RetryRecord, RunReport, StackResult
 from popcornctl.orchestrate.select import Selection, select
 from popcornctl.orchestrate.summary import ChangeSummary, deletion_protected, never_applied, summarize
 from popcornctl.orchestrate.view import NullView, RunView
@@ -187,16 +188,6 @@ class _Ask:
     error: Exception | None = None  # the confirmer failed: raised again in the stack's thread
 
 
-class _Stop(Exception):
-    """Ends a stack's pipeline with a final result."""
-
-    def __init__(self, result: str, reason: str, error: str | None = None) -> None:
-        super().__init__(reason)
-        self.result = result
-        self.reason = reason
-        self.error = error
-
-
 # Called after approval, right before the saved plan is applied (a seam for tests and audit hooks).
 BeforeApply = Callable[[str, Path], None]
 
@@ -302,8 +293,15 @@ class Runner:
         if opts.report_file is not None:
             self._report_dest = check_destination(opts.report_file, flag="--report", create_parents=True)
         selection = select(
-            self.config, self.rt.graph, opts.command, opts.env, only=opts.only, exclude=opts.exclude,
-            targets=opts.targets, include_global=opts.include_global, include_bootstrap=opts.include_bootstrap,
+            self.config,
+            self.rt.graph,
+            opts.command,
+            opts.env,
+            only=opts.only,
+            exclude=opts.exclude,
+            targets=opts.targets,
+            include_global=opts.include_global,
+            include_bootstrap=opts.include_bootstrap,
         )
         if self.rt.target.is_sandbox and self.env.sandbox_var_file:
             env_file = self.rt.graph.stacks[self.env.stack].directory / self.env.sandbox_var_file
@@ -367,7 +365,7 @@ class Runner:
             graph = self.rt.graph
             for result in report.stacks:
                 pending = sorted(graph.closure([result.stack]) - {result.stack} & self._pending_changes)
-                if pending and result.result in ("planned", "up_to_date"):
+                if pending and result.result in (Outcome.planned, Outcome.up_to_date):
                     result.notes.append(
                         f"planned against the current state of {', '.join(pending)}, which has unapplied changes"
                     )
@@ -434,7 +432,7 @@ class Runner:
                 for stack in list(pending):
                     if self._stop.is_set():
                         pending.remove(stack)
-                        self._finish_without_running(stack, "skipped", f"not started: {self._stop_reason}")
+                        self._finish_without_running(stack, Outcome.skipped, f"not started: {self._stop_reason}")
                         continue
                     prereqs = selection.prerequisites[stack]
                     active = set(running.values())
@@ -442,13 +440,13 @@ class Runner:
                     bad = [p for p in finished if not self._states[p].result.ok]
                     if bad:
                         pending.remove(stack)
-                        self._finish_without_running(stack, "skipped", self._dependency_reason(bad[0]))
+                        self._finish_without_running(stack, Outcome.skipped, self._dependency_reason(bad[0]))
                         continue
-                    waiting = [p for p in finished if self._states[p].result.result == "waiting"]
+                    waiting = [p for p in finished if self._states[p].result.result is Outcome.waiting]
                     if waiting and self.opts.command == "plan":
                         pending.remove(stack)
                         self._finish_without_running(
-                            stack, "waiting", f"dependency {waiting[0]} is not applied yet", ok_view="waiting"
+                            stack, Outcome.waiting, f"dependency {waiting[0]} is not applied yet"
                         )
                         continue
                     done = len(finished) == len(prereqs)
@@ -459,7 +457,7 @@ class Runner:
                 if not running:
                     if pending:  # cannot happen with an acyclic graph; never spin
                         for stack in pending:
-                            self._finish_without_running(stack, "skipped", "dependencies could not run")
+                            self._finish_without_running(stack, Outcome.skipped, "dependencies could not run")
                         pending.clear()
                     break
                 try:
@@ -495,8 +493,10 @@ class Runner:
         if not stop_terraform:
             text = f"interrupted ({ctrl_c}): no stack starts a new step"
             if running:
-                text += (f"; {len(running)} running Terraform command(s) finish first (they hold state locks): {listed}"
-                         " — press Ctrl-C again to stop them gracefully")
+                text += (
+                    f"; {len(running)} running Terraform command(s) finish first (they hold state locks): {listed}"
+                    " — press Ctrl-C again to stop them gracefully"
+                )
             self._say(text)
             return
         asked = RUNNING.interrupt_all()
@@ -562,14 +562,11 @@ class Runner:
         self._act_on_signals()
 
     def _dependency_reason(self, dep: str) -> str:
-        result = self._states[dep].result.result
-        word = {"failed": "failed", "blocked": "was blocked", "declined": "was not approved",
-                "skipped": "was skipped"}.get(result, result)
-        return f"dependency {dep} {word}"
+        return f"dependency {dep} {self._states[dep].result.result.as_dependency}"
 
-    def _finish_without_running(self, stack: str, result: str, reason: str, ok_view: str = "skipped") -> None:
+    def _finish_without_running(self, stack: str, result: Outcome, reason: str) -> None:
         self._states[stack] = _StackState(StackResult(stack, result=result, reason=reason))
-        self.view.status(stack, ok_view if result == "waiting" else "skipped", reason)
+        self.view.status(stack, result.word, reason)
 
     # -- one stack ---------------------------------------------------------------------------------
     def _run_stack(self, path: str) -> StackResult:
@@ -583,20 +580,19 @@ class Runner:
                 self._down(stack, state)
             else:
                 self._plan_only(stack, state)
-        except _Stop as stop:
-            res.result, res.reason, res.error = stop.result, stop.reason, stop.error
+        except StackStop as stop:
+            res.result, res.reason, res.error = stop.outcome, stop.reason, stop.error
         except PopcornError as exc:
-            res.result, res.reason, res.error = "failed", exc.line(), exc.detail
+            res.result, res.reason, res.error = Outcome.failed, exc.line(), exc.detail
         except Exception as exc:  # a bug or an unexpected environment problem: one stack, not the run
-            res.result, res.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
+            res.result, res.reason = Outcome.failed, f"internal error: {type(exc).__name__}: {exc}"
             if self.rt.settings.verbose:
                 import traceback
 
                 res.error = traceback.format_exc()
         res.duration = time.monotonic() - state.started
         self._write_log(stack, state)
-        final = {"applied": "done"}.get(res.result, res.result.replace("_", " "))
-        self.view.status(path, final, res.reason)
+        self.view.status(path, res.result.word, res.reason)
         self.view.block(path, self._block_lines(state))
         return res
 
@@ -606,7 +602,7 @@ class Runner:
 
     def _check_stop(self, step: str = "apply") -> None:
         if self._stop.is_set():
-            raise _Stop("skipped", f"stopped before {step}: {self._stop_reason}")
+            raise StackStop(Outcome.skipped, f"stopped before {step}: {self._stop_reason}")
 
     # -- workspaces --------------------------------------------------------------------------------
     def _workspace(self, stack: Stack) -> Workspace:
@@ -685,35 +681,41 @@ class Runner:
             self.sleep(wait_s)
         raise AssertionError("unreachable")
 
-    def _failure(self, ws: Workspace, step: str, result: TfResult) -> _Stop:
+    def _failure(self, ws: Workspace, step: str, result: TfResult) -> StackStop:
         """The stack-ending error for a failed Terraform step, in words a user can act on."""
         output = result.output
         if result.interrupted:
-            saved = (f"it could not save its state, which is at {result.rescued_state}" if result.rescued_state
-                     else "it saves what it applied and releases its lock")
-            return _Stop(
-                "failed",
+            saved = (
+                f"it could not save its state, which is at {result.rescued_state}"
+                if result.rescued_state
+                else "it saves what it applied and releases its lock"
+            )
+            return StackStop(
+                Outcome.failed,
                 f"interrupted: terraform {step} was stopped gracefully ({self._stop_reason or 'interrupted'}); "
                 f"{saved} — run `popcornctl {self.opts.command} {self.env.name}` again to finish",
                 output,
             )
         if is_lock_error(output):
             err = lock_message(
-                output, stack=ws.stack.path, clients=self._clients_or_none(), backend=self.config.backend,
+                output,
+                stack=ws.stack.path,
+                clients=self._clients_or_none(),
+                backend=self.config.backend,
                 sandbox=self.rt.target.is_sandbox,
             )
             if err is not None:
-                return _Stop("failed", err.line(), output)
+                return StackStop(Outcome.failed, err.line(), output)
         if _STALE in output:
-            return _Stop(
-                "failed",
+            return StackStop(
+                Outcome.failed,
                 "the saved plan is stale: the state changed after it was planned and gated, so Terraform refused "
                 "it and nothing was applied — run `popcornctl up` again to plan and review the new state",
                 output,
             )
         if step == "init" and _BACKEND_CHANGED.search(output):
-            return _Stop(
-                "failed",
+            return StackStop(
+                Outcome.failed,
                 f"the backend of {ws.stack.path} changed since it was initialised — decide explicitly: "
                 f"`terraform -chdir={ws.stack.path} init -migrate-state` to move the state, or -reconfigure to "
                 "abandon the old backend",
@@ -721,7 +723,7 @@ class Runner:
             )
         transient = classify(output)
         suffix = f" (transient: {transient.name}; gave up after {self.opts.attempts} attempts)" if transient else ""
-        return _Stop("failed", f"terraform {step} failed: {_first_error(output)}{suffix}", output)
+        return StackStop(Outcome.failed, f"terraform {step} failed: {_first_error(output)}{suffix}", output)
 
     def _recover_own_lock(
         self, ws: Workspace, state: _StackState, step: str, result: TfResult, started: datetime
@@ -734,14 +736,20 @@ class Runner:
             return False
         operation = "plan" if step == "plan" else "apply"
         orphan = own_orphaned_lock(
-            result.output, stack=ws.stack.path, operation=operation, started=started,
-            finished=datetime.now(UTC), clients=clients, backend=self.config.backend,
+            result.output,
+            stack=ws.stack.path,
+            operation=operation,
+            started=started,
+            finished=datetime.now(UTC),
+            clients=clients,
+            backend=self.config.backend,
         )
         if orphan is None:
             return False
         try:
-            released = release_own_orphan(clients, orphan, state_dir=self.rt.settings.state_dir,
-                                          target=self.rt.target.describe())
+            released = release_own_orphan(
+                clients, orphan, state_dir=self.rt.settings.state_dir, target=self.rt.target.describe()
+            )
         except PopcornError:
             return False
         if released:
@@ -779,8 +787,15 @@ class Runner:
 
         def call() -> TfResult:
             if not self.opts.lock:  # only then: engines written before `lock` existed keep working
-                return self.engine.plan(ws.workdir, plan_file, var_files=ws.var_files, targets=ws.targets,
-                                        destroy=destroy, env=ws.env, lock=False)
+                return self.engine.plan(
+                    ws.workdir,
+                    plan_file,
+                    var_files=ws.var_files,
+                    targets=ws.targets,
+                    destroy=destroy,
+                    env=ws.env,
+                    lock=False,
+                )
             return self.engine.plan(
                 ws.workdir, plan_file, var_files=ws.var_files, targets=ws.targets, destroy=destroy, env=ws.env
             )
@@ -804,10 +819,11 @@ class Runner:
 
     def _gate(self, ws: Workspace, state: _StackState, plan: Mapping[str, Any]) -> GateOutcome:
         if self.opts.skip_policy:
-            return GateOutcome(status="skipped", reason=self.opts.skip_reason, fail_on=self.opts.fail_on)
+            return GateOutcome(status=GateStatus.skipped, reason=self.opts.skip_reason, fail_on=self.opts.fail_on)
         self._status(ws, "gate")
-        return self.gate(plan, ws.stack.directory, self.env.name, self.opts.checkov, state.result.plan_json,
-                         self.opts.fail_on)
+        return self.gate(
+            plan, ws.stack.directory, self.env.name, self.opts.checkov, state.result.plan_json, self.opts.fail_on
+        )
 
     def _confirm(self, ws: Workspace, state: _StackState, summary: ChangeSummary, action: str, attempt: int) -> bool:
         plan_file = state.result.plan_file
@@ -838,9 +854,9 @@ class Runner:
             if ask.error is not None:
                 raise ask.error
             if ask.withdrawn:
-                raise _Stop("skipped", f"not asked: {self._stop_reason or 'the run is ending'}")
+                raise StackStop(Outcome.skipped, f"not asked: {self._stop_reason or 'the run is ending'}")
             if ask.interrupted:
-                raise _Stop("declined", f"{action} not approved ({ask.interrupted} at the prompt)")
+                raise StackStop(Outcome.declined, f"{action} not approved ({ask.interrupted} at the prompt)")
             return ask.answer
 
     def _converge(self, ws: Workspace, state: _StackState, *, destroy: bool) -> None:
@@ -852,15 +868,17 @@ class Runner:
             summary = summarize(plan)
             res.summary = summary
             if not summary.has_changes:
-                raise _Stop("up_to_date", "nothing to destroy" if destroy else "no changes")
+                raise StackStop(Outcome.up_to_date, "nothing to destroy" if destroy else "no changes")
             if destroy:
-                res.policy = GateOutcome(status="not-run", reason="destroy: the typed confirmation is the gate")
+                res.policy = GateOutcome(
+                    status=GateStatus.not_run, reason="destroy: the typed confirmation is the gate"
+                )
                 protected = deletion_protected(plan)
                 if protected:
                     where = "; ".join(f"{a} ({attr} is on)" for a, attr, _ in protected[:5])
                     fixes = sorted({fix for _, _, fix in protected})
-                    raise _Stop(
-                        "blocked",
+                    raise StackStop(
+                        Outcome.blocked,
                         f"deletion protection is on: {where} — set {', '.join(fixes)} in {ws.stack.path} "
                         f"(the environment's variables), apply that with `popcornctl up {self.env.name}`, then run "
                         "down again",
@@ -869,24 +887,27 @@ class Runner:
                 gate = self._gate(ws, state, plan)
                 res.policy = gate
                 if gate.stops:
-                    if gate.status == "unavailable":
-                        raise _Stop("blocked", f"policy gate could not run: {gate.reason} — fix it, or "
-                                    "--skip-policy --reason \"...\" (recorded)")
+                    if gate.status is GateStatus.unavailable:
+                        raise StackStop(
+                            Outcome.blocked,
+                            f"policy gate could not run: {gate.reason} — fix it, or "
+                            '--skip-policy --reason "..." (recorded)',
+                        )
                     worst = ", ".join(f"{f.policy} {f.severity} {f.address}" for f in gate.blocking[:3])
-                    raise _Stop(
-                        "blocked",
+                    raise StackStop(
+                        Outcome.blocked,
                         f"policy gate: {len(gate.blocking)} finding(s) at or above {gate.fail_on} ({worst}) — fix "
-                        "them, waive them in policies/waivers.toml, or --skip-policy --reason \"...\"",
+                        'them, waive them in policies/waivers.toml, or --skip-policy --reason "..."',
                     )
             if summary.destroys and self.protected and not self.opts.allow_destroy:
-                raise _Stop(
-                    "blocked",
+                raise StackStop(
+                    Outcome.blocked,
                     f"the plan destroys {summary.destroys} resource(s) in protected environment {self.env.name} "
                     f"({', '.join((summary.stateful_losses or summary.replacements or summary.deletions)[:3])}) — "
                     "review it and rerun with --allow-destroy",
                 )
             if not self._confirm(ws, state, summary, action, attempt):
-                raise _Stop("declined", f"{action} not approved")
+                raise StackStop(Outcome.declined, f"{action} not approved")
             self._check_stop()
             plan_file = res.plan_file
             assert plan_file is not None
@@ -900,7 +921,7 @@ class Runner:
                 if result.ok or not self._recover_own_lock(ws, state, action, result, started):
                     break
             if result.ok:
-                res.result = "destroyed" if destroy else "applied"
+                res.result = Outcome.destroyed if destroy else Outcome.applied
                 res.reason = summary.headline()
                 if attempt > 1:
                     res.reason += f" (after {attempt - 1} retr{'y' if attempt == 2 else 'ies'})"
@@ -921,9 +942,9 @@ class Runner:
         self._init(ws, state)
         try:
             self._converge(ws, state, destroy=False)
-        except _Stop as stop:
-            if stop.result == "up_to_date" and ws.local is not None:
-                state.result.result, state.result.reason = "up_to_date", stop.reason
+        except StackStop as stop:
+            if stop.outcome is Outcome.up_to_date and ws.local is not None:
+                state.result.result, state.result.reason = Outcome.up_to_date, stop.reason
                 self._migrate(stack, ws.local, state)
                 return
             raise
@@ -935,8 +956,11 @@ class Runner:
         phase = self._phase()
         res = state.result
         if phase.authoritative or not self.probe.bucket_exists():
-            why = ("its local state is authoritative since `down --include-bootstrap`" if phase.authoritative
-                   else f"the state bucket {self.config.backend.bucket!r} does not exist yet")
+            why = (
+                "its local state is authoritative since `down --include-bootstrap`"
+                if phase.authoritative
+                else f"the state bucket {self.config.backend.bucket!r} does not exist yet"
+            )
             res.notes.append(f"bootstrap runs on local state ({why}); its state is migrated into the bucket after")
             return self._local_workspace(stack, phase)
         remote = self.probe.state(stack.path)
@@ -954,8 +978,8 @@ class Runner:
         local_ws = self._local_workspace(stack, phase)
         self._init(local_ws, state)  # the local phase's data dir must record the local backend
         if not self.probe.bucket_exists():
-            raise _Stop(
-                "failed",
+            raise StackStop(
+                Outcome.failed,
                 f"bootstrap is applied but the state bucket {self.config.backend.bucket!r} does not exist — "
                 "[backend] bucket in popcorn.toml must name the bucket bootstrap creates",
             )
@@ -963,14 +987,20 @@ class Runner:
         backend = self.config.backend.backend_config(stack.path)
         env = {k: v for k, v in self.rt.stack_env(stack.slug).items() if k != "TF_DATA_DIR"}
         result = self._tf(
-            local_ws, state, "migrate state",
-            lambda: boot.migrate_to_remote(self.engine, stack.directory, phase, backend, env), stoppable=False,
+            local_ws,
+            state,
+            "migrate state",
+            lambda: boot.migrate_to_remote(self.engine, stack.directory, phase, backend, env),
+            stoppable=False,
         )
         if not result.ok:
             raise self._failure(local_ws, "init -migrate-state", result)
         if not self.probe.state(stack.path).exists:
-            raise _Stop("failed", "the migration reported success but bootstrap's state is not in the bucket",
-                        result.output)
+            raise StackStop(
+                Outcome.failed,
+                "the migration reported success but bootstrap's state is not in the bucket",
+                result.output,
+            )
         archived = phase.archive()
         phase.clean_workspace()
         phase.marker.unlink(missing_ok=True)
@@ -991,7 +1021,7 @@ class Runner:
         if not phase.authoritative:
             if not self.probe.bucket_exists():
                 if not phase.has_state():
-                    raise _Stop("up_to_date", "nothing to destroy: the state bucket does not exist")
+                    raise StackStop(Outcome.up_to_date, "nothing to destroy: the state bucket does not exist")
             else:
                 ws = self._local_workspace(stack, phase)
                 self._status(stack, "migrate state", "remote → local")
@@ -999,7 +1029,9 @@ class Runner:
                 env = {k: v for k, v in self.rt.stack_env(stack.slug).items() if k != "TF_DATA_DIR"}
                 backend = self.config.backend.backend_config(stack.path)
                 result = self._tf(
-                    ws, state, "migrate state",
+                    ws,
+                    state,
+                    "migrate state",
                     lambda: boot.migrate_to_local(self.engine, stack.directory, ws.workdir, phase, backend, env),
                 )
                 if not result.ok:
@@ -1011,13 +1043,13 @@ class Runner:
         self._init(ws, state)
         try:
             self._converge(ws, state, destroy=True)
-        except _Stop as stop:
-            if made_local and stop.result in ("blocked", "declined", "up_to_date", "skipped"):
+        except StackStop as stop:
+            if made_local and stop.outcome in (Outcome.blocked, Outcome.declined, Outcome.up_to_date, Outcome.skipped):
                 # Nothing was destroyed: the bucket's state is still the truth; drop the local copy.
                 phase.state_file.unlink(missing_ok=True)
                 phase.marker.unlink(missing_ok=True)
                 phase.clean_workspace()
-            elif stop.result == "failed":
+            elif stop.outcome is Outcome.failed:
                 state.result.notes.append(
                     f"bootstrap's state now lives locally at {phase.state_file}; the next `up` migrates it back"
                 )
@@ -1027,8 +1059,12 @@ class Runner:
             # state in it must not keep claiming the destroyed resources. Push the (empty) local state back.
             backend = self.config.backend.backend_config(stack.path)
             env = {k: v for k, v in self.rt.stack_env(stack.slug).items() if k != "TF_DATA_DIR"}
-            result = self._tf(ws, state, "migrate state",
-                              lambda: boot.migrate_to_remote(self.engine, stack.directory, phase, backend, env))
+            result = self._tf(
+                ws,
+                state,
+                "migrate state",
+                lambda: boot.migrate_to_remote(self.engine, stack.directory, phase, backend, env),
+            )
             if not result.ok:
                 raise self._failure(ws, "init -migrate-state", result)
         archived = phase.archive()
@@ -1042,11 +1078,13 @@ class Runner:
         assert self.selection is not None
         missing = self.selection.missing_outside.get(stack.path)
         if missing:
-            raise _Stop("waiting", f"dependency {missing[0]} is not applied yet")
+            raise StackStop(Outcome.waiting, f"dependency {missing[0]} is not applied yet")
         deps = self.selection.prerequisites[stack.path]
         not_applied = sorted(deps & self._never_applied)
         if not_applied:
-            raise _Stop("waiting", f"dependency {not_applied[0]} is not applied yet (plan it after `popcornctl up`)")
+            raise StackStop(
+                Outcome.waiting, f"dependency {not_applied[0]} is not applied yet (plan it after `popcornctl up`)"
+            )
         ws: Workspace | None = None
         if stack.path == self.config.bootstrap_stack:
             phase = self._phase()
@@ -1057,12 +1095,16 @@ class Runner:
         self._init(ws, state)
         try:
             plan = self._plan(ws, state, 1)
-        except _Stop as stop:
+        except StackStop as stop:
             pending = sorted(deps & self._pending_changes)
             if pending and stop.error and _REMOTE_STATE_MISSING.search(stop.error):
-                raise _Stop("waiting", f"dependency {pending[0]} has unapplied changes this plan needs") from None
+                raise StackStop(
+                    Outcome.waiting, f"dependency {pending[0]} has unapplied changes this plan needs"
+                ) from None
             if stop.error and _REMOTE_STATE_MISSING.search(stop.error):
-                raise _Stop("waiting", "a dependency's state is missing or lacks an output (not applied yet)") from None
+                raise StackStop(
+                    Outcome.waiting, "a dependency's state is missing or lacks an output (not applied yet)"
+                ) from None
             raise
         summary = summarize(plan)
         res.summary = summary
@@ -1078,10 +1120,12 @@ class Runner:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(json.dumps(plan, indent=1), encoding="utf-8")
             except OSError as exc:
-                raise _Stop("failed", f"planned, but cannot write {out}: {exc.strerror or exc} (the plan JSON is at "
-                            f"{res.plan_json})") from None
+                raise StackStop(
+                    Outcome.failed,
+                    f"planned, but cannot write {out}: {exc.strerror or exc} (the plan JSON is at {res.plan_json})",
+                ) from None
             res.plan_json = out
-        res.result = "planned" if summary.has_changes else "up_to_date"
+        res.result = Outcome.planned if summary.has_changes else Outcome.up_to_date
         res.reason = summary.headline() if summary.has_changes else "no changes"
 
     def _write_combined(self, selection: Selection) -> Path:
@@ -1089,12 +1133,16 @@ class Runner:
         stacks_meta = []
         for path in selection.stacks:
             r = self._states[path].result
-            stacks_meta.append({
-                "stack": path,
-                "status": r.result,
-                "reason": r.reason,
-                "plan_json": r.plan_json.name if r.plan_json and r.result in ("planned", "up_to_date") else None,
-            })
+            stacks_meta.append(
+                {
+                    "stack": path,
+                    "status": r.result,
+                    "reason": r.reason,
+                    "plan_json": r.plan_json.name
+                    if r.plan_json and r.result in (Outcome.planned, Outcome.up_to_date)
+                    else None,
+                }
+            )
         plans = {p: self._plans[p] for p in selection.stacks if p in self._plans}
         doc = combine(plans, env=self.env.name, env_stack=self.env.stack, stacks=stacks_meta)
         out = self.opts.out_dir / "combined.json"
@@ -1117,28 +1165,36 @@ class Runner:
         with path.open("w", encoding="utf-8") as handle:
             for entry in state.log:
                 r = entry.result
-                handle.write(f"$ terraform {' '.join(r.argv)}   # {entry.step}, exit {r.returncode}, "
-                             f"{r.seconds:.1f}s\n{r.output}\n\n")
+                handle.write(
+                    f"$ terraform {' '.join(r.argv)}   # {entry.step}, exit {r.returncode}, "
+                    f"{r.seconds:.1f}s\n{r.output}\n\n"
+                )
         state.result.log_file = path
 
     def _block_lines(self, state: _StackState) -> list[tuple[str, str]]:
         res = state.result
-        style = {"applied": "green", "up_to_date": "green", "destroyed": "green", "planned": "cyan"}.get(
-            res.result, "yellow" if res.result in ("waiting", "declined", "skipped") else "bold red"
-        )
-        lines: list[tuple[str, str]] = [(style, f"{res.result.replace('_', ' ')}: {res.reason}")]
+        lines: list[tuple[str, str]] = [(res.result.style, f"{res.result.label}: {res.reason}")]
         for note in res.notes:
             lines.append(("cyan", f"note: {note}"))
         for retry in res.retries:
-            lines.append(("yellow", f"retried {retry.step} after attempt {retry.attempt}: {retry.error} "
-                                    f"(waited {retry.waited_seconds:.0f}s)"))
+            lines.append(
+                (
+                    "yellow",
+                    f"retried {retry.step} after attempt {retry.attempt}: {retry.error} "
+                    f"(waited {retry.waited_seconds:.0f}s)",
+                )
+            )
         if res.summary and res.summary.has_changes:
             lines.append(("", f"plan: {res.summary.headline()}"))
             lines.extend(res.summary.lines(limit=20))
         if res.policy and res.policy.findings:
             for finding in res.policy.findings[:10]:
-                lines.append(("red" if finding in res.policy.blocking else "yellow",
-                              f"  policy {finding.policy} [{finding.severity}] {finding.address}: {finding.title}"))
+                lines.append(
+                    (
+                        "red" if finding in res.policy.blocking else "yellow",
+                        f"  policy {finding.policy} [{finding.severity}] {finding.address}: {finding.title}",
+                    )
+                )
         if self.rt.settings.verbose:
             for entry in state.log:
                 lines.append(("dim", f"$ terraform {' '.join(entry.result.argv)}"))
