@@ -225,7 +225,16 @@ class Planner:
         return self.plan(ws, run, plan_file, plan_json)
 
 
-def plan_one_stack(rt: Runtime, env_name: str, stack_path: str, out_dir: Path, name: str, *, command: str) -> Plan:
+def plan_one_stack(
+    rt: Runtime,
+    env_name: str,
+    stack_path: str,
+    out_dir: Path,
+    name: str,
+    *,
+    command: str,
+    retry_policy: RetryPolicy | None = None,
+) -> Plan:
     """Init + plan + ``show -json`` of one stack outside a run (``policy-check --env``), with the same workspace,
     retries and failure messages as ``plan``; the saved plan and its JSON are ``out_dir/<name>.tfplan|.json``.
 
@@ -238,7 +247,7 @@ def plan_one_stack(rt: Runtime, env_name: str, stack_path: str, out_dir: Path, n
     environment = rt.config.environment(env_name)
     stack = Stack(path=stack_path, directory=rt.root / stack_path)
     ws = Workspaces(rt, environment, out_dir, {}).for_stack(stack)
-    planner = Planner(rt, rt.engine, RetryPolicy(), command=command, env=env_name)
+    planner = Planner(rt, rt.engine, retry_policy or RetryPolicy(), command=command, env=env_name)
     run = StackRun(StackResult(stack_path))
     try:
         return planner.plan_stack(ws, run, out_dir / f"{name}.tfplan", out_dir / f"{name}.json")

@@ -25,7 +25,6 @@ import os
 import secrets
 import shutil
 import socket
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -97,7 +96,6 @@ class Runner:
         self.config = rt.config
         self.env = self.config.environment(options.env)
         self._runs: dict[str, StackRun] = {}
-        self._lock = threading.Lock()
         self.report_problem: str | None = None  # why --report could not be written (the run folder has it)
         self._report_dest: Destination | None = None
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -126,6 +124,7 @@ class Runner:
         return self.control.interrupted_by
 
     def _phase(self) -> boot.LocalPhase:
+        """Bootstrap's local phase for this run's target (tests look at it)."""
         return local_phase(self.rt)
 
     def _collaborators(self) -> tuple[Workspaces, Planner, Steps, BootstrapStrategy]:
