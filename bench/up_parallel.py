@@ -47,7 +47,7 @@ def run_once(
     from fixture_repo import REGION, create_backend, diamond
 
     from popcornctl.orchestrate import Runner, RunOptions
-    from popcornctl.orchestrate.gate import GateOutcome
+    from popcornctl.orchestrate.policy_gate import GateOutcome
     from popcornctl.runtime import Runtime
     from popcornctl.settings import Settings
     from popcornctl.target import Target

@@ -18,8 +18,8 @@ from fixture_repo import REGION
 from clirunner import run_cli
 from popcornctl.orchestrate import Runner, RunOptions
 from popcornctl.orchestrate.confirm import ApprovalRequest
-from popcornctl.orchestrate.gate import GateFinding, GateOutcome
-from popcornctl.orchestrate.report import RunReport
+from popcornctl.orchestrate.policy_gate import GateFinding, GateOutcome
+from popcornctl.orchestrate.run_report import RunReport
 from popcornctl.runtime import Runtime
 from popcornctl.settings import Settings
 from popcornctl.target import Target

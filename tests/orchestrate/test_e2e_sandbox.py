@@ -23,7 +23,7 @@ import jsonschema
 import pytest
 
 from clirunner import run_cli
-from popcornctl.orchestrate.report import SCHEMA
+from popcornctl.orchestrate.run_report import SCHEMA
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ import pytest
 from fixture_repo import BUCKET, REGION, StackSpec, mark_count, read_marks
 from orch_support import Fx, insecure_gate
 
-from popcornctl.orchestrate.report import SCHEMA
+from popcornctl.orchestrate.run_report import SCHEMA
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox]
 

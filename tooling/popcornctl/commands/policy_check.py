@@ -98,7 +98,7 @@ def policy_check_command(
     )
 
 
-# -- planning for --env: the lead swaps this for the orchestrator's planner (popcornctl.orchestrate) --
+# -- planning for --env: the same planner as `popcornctl plan` (popcornctl.orchestrate.planner) --
 def plan_environment_stack(rt: Runtime, env_name: str) -> PlanInput:
     """Plan ENV's stack (``envs/ENV``) to a saved plan and return it as a :class:`PlanInput`.
 
@@ -106,9 +106,7 @@ def plan_environment_stack(rt: Runtime, env_name: str) -> PlanInput:
     remote state is read. In the sandbox, the environment's ``sandbox_var_file`` is added. The saved plan and
     its JSON live in the state directory (``policy-plans/``), never in the source tree.
     """
-    import json
-
-    from popcornctl.engine import TerraformFailed
+    from popcornctl.orchestrate.planner import plan_one_stack
     from popcornctl.policy.planjson import PlanInput, validate_plan
 
     environment = rt.config.environment(env_name)
@@ -116,37 +114,24 @@ def plan_environment_stack(rt: Runtime, env_name: str) -> PlanInput:
     stack_dir = rt.root / stack
     if not stack_dir.is_dir() or not any(stack_dir.glob("*.tf")):
         raise PopcornError(f"environment {env_name}'s stack {stack}/ has no .tf files", "create the stack first")
-    slug = stack.replace("/", "-")
     sandbox = rt.target.is_sandbox
-    engine = rt.engine
-    tf_env = rt.stack_env(slug)
-    err = make_console(rt.settings, stderr=True)
-    err.print(f"policy-check: planning {stack} on {rt.target.describe()} …")
-    res = engine.init(stack_dir, backend=True, backend_config=rt.config.backend.backend_config(stack), env=tf_env)
-    if not res.ok:
-        raise TerraformFailed(f"terraform init failed in {stack}", res)
-    var_files: list[Path] = []
     if sandbox and environment.sandbox_var_file:
         var_file = stack_dir / environment.sandbox_var_file
         if not var_file.is_file():
             raise PopcornError(f"{var_file} does not exist", f"create it (sandbox profile of {env_name})")
-        var_files.append(var_file)
+    err = make_console(rt.settings, stderr=True)
+    err.print(f"policy-check: planning {stack} on {rt.target.describe()} …")
     out_dir = rt.settings.ensure_state_dir() / "policy-plans"
     out_dir.mkdir(parents=True, exist_ok=True)
-    plan_file = out_dir / f"{slug}{'-sandbox' if sandbox else ''}.tfplan"
-    res = engine.plan(stack_dir, plan_file, var_files=var_files, env=tf_env)
-    if not res.ok:
-        raise TerraformFailed(f"terraform plan failed in {stack}", res)
-    plan = engine.show_json(stack_dir, plan_file, env=tf_env)
-    json_path = plan_file.with_suffix(".json")
-    json_path.write_text(json.dumps(plan), encoding="utf-8")
+    name = f"{stack.replace('/', '-')}{'-sandbox' if sandbox else ''}"
+    plan = plan_one_stack(rt, env_name, stack, out_dir, name, command="policy-check --env")
     where = "sandbox" if sandbox else "AWS"
     return PlanInput(
         source=f"{stack} (planned against {where})",
-        plan=validate_plan(plan, str(json_path)),
+        plan=validate_plan(plan.doc, str(plan.plan_json)),
         stack=stack,
         root=stack_dir,
-        plan_path=json_path,
+        plan_path=plan.plan_json,
     )
 
 
@@ -192,8 +177,7 @@ def policy_check(
 ) -> int:
     """Run the gate and print/write the report; returns the exit code (0 pass, 1 blocked)."""
     from popcornctl.common.files import check_destination, write_text
-    from popcornctl.policy import evaluate_directory, evaluate_inputs, prepare, read_plan_file
-    from popcornctl.policy.pipeline import detect_root
+    from popcornctl.policy import evaluate_directory, evaluate_inputs, prepare
     from popcornctl.policy.planjson import normalise_env
     from popcornctl.policy.reporters import print_table, render
 
@@ -222,25 +206,7 @@ def policy_check(
         report = evaluate_directory(directories[0], setup, env=wanted_env, run_checkov=run_checkov)
     else:
         if inputs:
-            plans: list[PlanInput] = []
-            empty: list[str] = []
-            for path in inputs:
-                items = read_plan_file(path)
-                if not items:
-                    empty.append(f"{path} is a combined plan with no stack plans in it: nothing was evaluated")
-                for item in items:
-                    if root is not None:
-                        item.root = root
-                    elif item.stack and (repo / item.stack).is_dir():
-                        item.root = repo / item.stack
-                    else:
-                        item.root = detect_root(item.plan, repo, path.parent)
-                    if item.stack is None and item.root is not None:
-                        try:
-                            item.stack = item.root.resolve().relative_to(repo.resolve()).as_posix()
-                        except ValueError:
-                            item.stack = None
-                    plans.append(item)
+            plans, empty = _read_plans(inputs, repo, root)
         else:
             assert env is not None
             empty = []
@@ -263,3 +229,30 @@ def policy_check(
         sys.stdout.write(render(report, fmt, fail_on))
         sys.stdout.flush()
     return code
+
+
+def _read_plans(inputs: list[Path], repo: Path, root: Path | None) -> tuple[list[PlanInput], list[str]]:
+    """The plans in the input files, each with the stack folder it was made from; and the empty inputs."""
+    from popcornctl.policy import read_plan_file
+    from popcornctl.policy.pipeline import detect_root
+
+    plans: list[PlanInput] = []
+    empty: list[str] = []
+    for path in inputs:
+        items = read_plan_file(path)
+        if not items:
+            empty.append(f"{path} is a combined plan with no stack plans in it: nothing was evaluated")
+        for item in items:
+            if root is not None:
+                item.root = root
+            elif item.stack and (repo / item.stack).is_dir():
+                item.root = repo / item.stack
+            else:
+                item.root = detect_root(item.plan, repo, path.parent)
+            if item.stack is None and item.root is not None:
+                try:
+                    item.stack = item.root.resolve().relative_to(repo.resolve()).as_posix()
+                except ValueError:
+                    item.stack = None
+            plans.append(item)
+    return plans, empty

@@ -8,18 +8,24 @@ Public API (cheap to import: Rich, boto3 and Terraform load only when a run star
 - :func:`execute` — what the command modules call: pick the view and confirmer, run, print the summary table
   (or the JSON report with ``--output json``), return the exit code (0 ok, 1 a stack failed or was blocked,
   128 + N when signal N interrupted the run: 130 for Ctrl-C, 143 for SIGTERM).
-- Modules: :mod:`.select` (stacks and order), :mod:`.runner` (scheduling, per-stack pipeline),
-  :mod:`.bootstrap` (local state → S3 migration), :mod:`.fingerprint` (auto-init), :mod:`.retry` (THE table of
-  transient errors), :mod:`.summary` (change summary, deletion protection), :mod:`.gate` (policy adapter),
-  :mod:`.lockinfo` (locks adapter), :mod:`.confirm`, :mod:`.view`, :mod:`.report` (JSON schema),
-  :mod:`.combined` (combined plan JSON).
+- Modules, in the order a run uses them: :mod:`.options` (:class:`RunOptions`), :mod:`.select` (stacks and
+  order), :mod:`.runner` (prepare, run, report), :mod:`.schedule` (``graphlib`` order on a worker pool),
+  :mod:`.control` (stopping, signals, prompts on the main thread), :mod:`.steps` (plan → gate → confirm → apply),
+  :mod:`.planner` (init + plan + show JSON of one stack; also ``policy-check --env``), :mod:`.retry` (THE table of
+  transient errors and THE retry loop), :mod:`.failures` (a failed step in words), :mod:`.bootstrap_strategy` and
+  :mod:`.bootstrap` (local state → S3 migration), :mod:`.workspace`, :mod:`.fingerprint` (auto-init),
+  :mod:`.summary` (change summary, deletion protection), :mod:`.policy_gate` (policy adapter, :class:`GateStatus`),
+  :mod:`.lockinfo` (locks adapter), :mod:`.confirm`, :mod:`.view`, :mod:`.outcome` (:class:`Outcome`: each result's
+  meaning and style), :mod:`.stack_run` (one stack's record and output block), :mod:`.run_report` (JSON schema,
+  summary table), :mod:`.combined` (combined plan JSON).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from popcornctl.orchestrate.runner import Runner, RunOptions, terminal_is_interactive
+from popcornctl.orchestrate.options import RunOptions
+from popcornctl.orchestrate.runner import Runner, terminal_is_interactive
 
 if TYPE_CHECKING:
     from popcornctl.orchestrate.confirm import Confirmer
@@ -33,7 +39,7 @@ def execute(rt: Runtime, options: RunOptions, *, confirmer: Confirmer | None = N
     import sys
 
     from popcornctl.console import make_console, print_json
-    from popcornctl.orchestrate.report import render_table
+    from popcornctl.orchestrate.run_report import render_table
     from popcornctl.orchestrate.view import ConsoleView
 
     json_out = rt.settings.output == "json"
@@ -61,7 +67,9 @@ def execute(rt: Runtime, options: RunOptions, *, confirmer: Confirmer | None = N
         import signal
 
         name = signal.Signals(runner.interrupted_by).name
-        sys.stderr.write(f"popcornctl: {options.command} {options.env} was interrupted ({name}); "
-                         f"report: {report.run_dir / 'report.json'}\n")
+        sys.stderr.write(
+            f"popcornctl: {options.command} {options.env} was interrupted ({name}); "
+            f"report: {report.run_dir / 'report.json'}\n"
+        )
         return 128 + int(runner.interrupted_by)
     return report.exit_code

@@ -82,9 +82,11 @@ class S3StateProbe:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            body = self.clients.client("s3").get_object(
-                Bucket=self.backend.bucket, Key=self.backend.key_for(stack)
-            )["Body"].read()
+            body = (
+                self.clients.client("s3")
+                .get_object(Bucket=self.backend.bucket, Key=self.backend.key_for(stack))["Body"]
+                .read()
+            )
         except ClientError as exc:
             if error_code(exc) in _MISSING:
                 return StateInfo(exists=False)

@@ -45,8 +45,12 @@ def _qualify_module(stack: str, module: Mapping[str, Any]) -> dict[str, Any]:
     if "address" in out:
         out["address"] = qualify(stack, str(out["address"]))
     out["resources"] = [
-        {**r, "address": qualify(stack, str(r.get("address"))), "popcorn_stack": stack,
-         "popcorn_address": r.get("address")}
+        {
+            **r,
+            "address": qualify(stack, str(r.get("address"))),
+            "popcorn_stack": stack,
+            "popcorn_address": r.get("address"),
+        }
         for r in module.get("resources") or []
     ]
     out["child_modules"] = [_qualify_module(stack, c) for c in module.get("child_modules") or []]

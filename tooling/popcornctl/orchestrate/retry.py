@@ -1,4 +1,4 @@
-"""Known transient Terraform/AWS errors: THE one table, and the backoff between attempts.
+"""Known transient Terraform/AWS errors: THE one table, the backoff between attempts, and THE retry loop.
 
 A failed Terraform command is retried only when its output matches an entry of :data:`TRANSIENT_ERRORS`
 (and is neither a state-lock error nor a stale saved plan, which are never retried). Defaults: 3 attempts,
@@ -12,7 +12,10 @@ plus what AWS users hit right after creating resources (IAM/S3 eventual consiste
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -117,3 +120,62 @@ def classify(output: str) -> TransientError | None:
 def backoff(attempt: int, base: float) -> float:
     """Seconds to wait after failed attempt ``attempt`` (1-based): base, 2×base, 4×base… capped at 60 s."""
     return float(min(MAX_DELAY, base * (2 ** max(0, attempt - 1))))
+
+
+class Attempt(Protocol):
+    """What one attempt returns: whether it worked, and the output to classify when it did not."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the attempt worked."""
+        ...
+
+    @property
+    def output(self) -> str:
+        """The text a failure is classified by."""
+        ...
+
+
+R = TypeVar("R", bound=Attempt)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a step is tried and how long is waited between tries (``--retries``, ``--retry-delay``)."""
+
+    attempts: int = DEFAULT_ATTEMPTS
+    delay: float = DEFAULT_DELAY
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+
+# Told before each wait: (failed attempt, the transient error it hit, seconds about to be waited).
+OnRetry = Callable[[int, TransientError, float], None]
+
+
+def retry(
+    attempt: Callable[[int], R],
+    policy: RetryPolicy,
+    *,
+    on_retry: OnRetry,
+    recover: Callable[[R], bool] | None = None,
+) -> R:
+    """Call ``attempt(n)`` for n = 1… until it works, fails for good, or the attempts are used up.
+
+    A failure is retried only when :func:`classify` knows it as transient, after :func:`backoff`. ``recover``
+    (asked before classifying, never on the last attempt) may repair a failure on the spot: True tries again
+    at once, using up the attempt without a wait. Returns the last attempt's result, failed or not.
+    """
+    for number in range(1, policy.attempts + 1):
+        result = attempt(number)
+        if result.ok:
+            return result
+        last = number == policy.attempts
+        if not last and recover is not None and recover(result):
+            continue
+        transient = classify(result.output)
+        if transient is None or last:
+            return result
+        wait_s = backoff(number, policy.delay)
+        on_retry(number, transient, wait_s)
+        policy.sleep(wait_s)
+    raise AssertionError("attempts must be 1 or more")

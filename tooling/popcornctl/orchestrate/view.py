@@ -13,23 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from popcornctl.orchestrate.outcome import Outcome
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
-
-# Status words shown while a stack runs, and the final ones.
-RUNNING = ("queued", "init", "migrate state", "plan", "gate", "waiting for approval", "apply", "destroy")
-FINAL_STYLE = {
-    "done": "green",
-    "up to date": "green",
-    "planned": "cyan",
-    "destroyed": "green",
-    "waiting": "yellow",
-    "failed": "bold red",
-    "blocked": "bold red",
-    "declined": "yellow",
-    "skipped": "dim",
-}
 
 
 class RunView(Protocol):
@@ -40,7 +28,7 @@ class RunView(Protocol):
         ...
 
     def status(self, stack: str, status: str, detail: str = "") -> None:
-        """A stack moved to ``status`` (one of RUNNING or a final word)."""
+        """A stack moved to ``status``: a step (init, plan, apply…) or an :class:`Outcome`'s final ``word``."""
         ...
 
     def block(self, stack: str, lines: list[tuple[str, str]]) -> None:
@@ -97,8 +85,9 @@ class ConsoleView:
             elapsed = ""
             if row.started is not None:
                 elapsed = f"{(row.finished or now) - row.started:.1f}s"
-            style = FINAL_STYLE.get(row.status, "cyan" if row.status != "queued" else "dim")
-            spinner = "" if row.status in FINAL_STYLE or row.status == "queued" else "… "
+            final = Outcome.from_word(row.status)
+            style = final.style if final else ("cyan" if row.status != "queued" else "dim")
+            spinner = "" if final or row.status == "queued" else "… "
             table.add_row(stack, f"[{style}]{spinner}{row.status}[/]", elapsed, row.detail)
         return table
 
@@ -120,7 +109,7 @@ class ConsoleView:
             row = self._rows.setdefault(stack, _Row())
             if row.started is None and status != "queued":
                 row.started = time.monotonic()
-            if status in FINAL_STYLE:
+            if Outcome.from_word(status):
                 row.finished = time.monotonic()
             changed = (row.status, row.detail) != (status, detail)
             row.status, row.detail = status, detail
@@ -139,8 +128,9 @@ class ConsoleView:
         with self._print_lock:
             self.console.print(Rule(f"[bold]{escape(stack)}[/]", align="left"))
             for style, text in lines:
-                self.console.print(f"[{style}]{escape(text)}[/]" if style else escape(text), highlight=False,
-                                   soft_wrap=True)
+                self.console.print(
+                    f"[{style}]{escape(text)}[/]" if style else escape(text), highlight=False, soft_wrap=True
+                )
 
     def note(self, text: str, style: str = "") -> None:
         """A run-level line."""

@@ -13,12 +13,35 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from popcornctl.common.severity import ALL_SEVERITIES
 from popcornctl.errors import PopcornError
 
-SEVERITIES = ("critical", "high", "medium", "low")
+
+class GateStatus(StrEnum):
+    """What the gate decided for a stack's plan (its value is the report's ``policy.status``)."""
+
+    passed = "passed"
+    blocked = "blocked"
+    skipped = "skipped"
+    unavailable = "unavailable"
+    not_run = "not-run"
+
+    @property
+    def stops(self) -> bool:
+        """True when the stack must not be applied."""
+        return self in (GateStatus.blocked, GateStatus.unavailable)
+
+    def column(self, outcome: GateOutcome) -> str | None:
+        """The summary table's policy column for this status; None: the finding counts."""
+        return {
+            GateStatus.skipped: f"skipped: {outcome.reason}",
+            GateStatus.unavailable: "gate unavailable",
+            GateStatus.not_run: "-",
+        }.get(self)
 
 
 @dataclass(frozen=True)
@@ -46,30 +69,30 @@ class GateFinding:
 class GateOutcome:
     """What the gate decided for one stack's plan."""
 
-    status: str  # passed | blocked | skipped | unavailable | not-run
+    status: GateStatus
     findings: list[GateFinding] = field(default_factory=list)
     blocking: list[GateFinding] = field(default_factory=list)
     reason: str | None = None  # the --skip-policy reason, or why the gate could not run
     fail_on: str = "high"
 
+    def __post_init__(self) -> None:
+        self.status = GateStatus(self.status)
+
     @property
     def stops(self) -> bool:
         """True when the stack must not be applied."""
-        return self.status in ("blocked", "unavailable")
+        return self.status.stops
 
     def counts(self) -> dict[str, int]:
         """Unwaived findings per severity."""
         counter = Counter(f.severity for f in self.findings if not f.waived)
-        return {s: counter[s] for s in (*SEVERITIES, "unrated") if counter.get(s)}
+        return {s: counter[s] for s in ALL_SEVERITIES if counter.get(s)}
 
     def short(self) -> str:
         """``2 (1 high, 1 low)`` / ``skipped: <reason>`` / ``0`` for the summary table."""
-        if self.status == "skipped":
-            return f"skipped: {self.reason}"
-        if self.status == "unavailable":
-            return "gate unavailable"
-        if self.status == "not-run":
-            return "-"
+        column = self.status.column(self)
+        if column is not None:
+            return column
         counts = self.counts()
         total = sum(counts.values())
         if not total:
@@ -79,7 +102,7 @@ class GateOutcome:
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the run report."""
         return {
-            "status": self.status,
+            "status": self.status.value,
             "fail_on": self.fail_on,
             "counts": self.counts(),
             "findings": [f.as_dict() for f in self.findings],
@@ -150,7 +173,7 @@ def policy_gate(
     evaluate = _load_evaluate()
     if evaluate is None:
         return GateOutcome(
-            status="unavailable",
+            status=GateStatus.unavailable,
             reason="the policy engine (popcornctl.policy) is not installed, so the gate cannot run",
             fail_on=fail_on,
         )
@@ -158,11 +181,13 @@ def policy_gate(
         extra: dict[str, Any] = {"extra_waivers": extra_waivers} if extra_waivers else {}
         report = evaluate(dict(plan), root=root, env=env, run_checkov=run_checkov, plan_path=plan_path, **extra)
     except PopcornError as exc:
-        return GateOutcome(status="unavailable", reason=f"policy evaluation failed: {exc.line()}", fail_on=fail_on)
+        return GateOutcome(
+            status=GateStatus.unavailable, reason=f"policy evaluation failed: {exc.line()}", fail_on=fail_on
+        )
     findings = [_finding(f) for f in (getattr(report, "findings", None) or [])]
     blocking = [_finding(f) for f in report.blocking(fail_on)]
     return GateOutcome(
-        status="blocked" if blocking else "passed",
+        status=GateStatus.blocked if blocking else GateStatus.passed,
         findings=findings,
         blocking=blocking,
         fail_on=fail_on,

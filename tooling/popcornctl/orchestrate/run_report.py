@@ -50,26 +50,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from popcornctl.common.durations import format_duration
-from popcornctl.orchestrate.gate import GateOutcome
+from popcornctl.orchestrate.outcome import Outcome
+from popcornctl.orchestrate.policy_gate import GateOutcome, GateStatus
 from popcornctl.orchestrate.summary import ChangeSummary
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 REPORT_VERSION = 1
-OK_RESULTS = frozenset({"applied", "up_to_date", "planned", "destroyed", "waiting"})
-RESULTS = (*sorted(OK_RESULTS), "failed", "blocked", "declined", "skipped")
-RESULT_STYLE = {
-    "applied": "green",
-    "up_to_date": "green",
-    "planned": "cyan",
-    "destroyed": "green",
-    "waiting": "yellow",
-    "failed": "bold red",
-    "blocked": "bold red",
-    "declined": "yellow",
-    "skipped": "dim",
-}
 
 
 @dataclass(frozen=True)
@@ -91,7 +79,7 @@ class StackResult:
     """What happened to one stack in a run."""
 
     stack: str
-    result: str = "skipped"
+    result: Outcome = Outcome.skipped
     reason: str = ""
     summary: ChangeSummary | None = None
     policy: GateOutcome | None = None
@@ -103,17 +91,20 @@ class StackResult:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.result = Outcome(self.result)
+
     @property
     def ok(self) -> bool:
         """True for results that leave the run successful."""
-        return self.result in OK_RESULTS
+        return self.result.ok
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form (see the module docstring)."""
         s = self.summary
         return {
             "stack": self.stack,
-            "result": self.result,
+            "result": self.result.value,
             "ok": self.ok,
             "reason": self.reason,
             "adds": s.adds if s else None,
@@ -207,7 +198,7 @@ def render_table(console: Console, report: RunReport) -> None:
     table.add_column("+/~/-", justify="right", no_wrap=True)
     table.add_column("policy")
     table.add_column("duration", justify="right", no_wrap=True)
-    routine = {"applied", "up_to_date", "planned", "destroyed"}
+    routine = {Outcome.applied, Outcome.up_to_date, Outcome.planned, Outcome.destroyed}
     for s in report.stacks:
         reason = s.reason
         if s.result in routine and s.summary is not None and reason in (s.summary.headline(), "no changes"):
@@ -217,7 +208,7 @@ def render_table(console: Console, report: RunReport) -> None:
         counts = s.summary.counts() if s.summary else "-"
         table.add_row(
             s.stack,
-            f"[{RESULT_STYLE.get(s.result, '')}]{s.result.replace('_', ' ')}[/]",
+            f"[{s.result.style}]{s.result.label}[/]",
             reason + retries,
             counts,
             s.policy.short() if s.policy else "-",
@@ -248,8 +239,21 @@ SCHEMA: dict[str, Any] = {
     "title": "popcornctl run report",
     "type": "object",
     "required": [
-        "version", "command", "env", "target", "sandbox", "run_id", "run_dir", "started_at",
-        "duration_seconds", "exit_code", "options", "policy_override", "retried_stacks", "combined_plan", "stacks",
+        "version",
+        "command",
+        "env",
+        "target",
+        "sandbox",
+        "run_id",
+        "run_dir",
+        "started_at",
+        "duration_seconds",
+        "exit_code",
+        "options",
+        "policy_override",
+        "retried_stacks",
+        "combined_plan",
+        "stacks",
     ],
     "properties": {
         "version": {"const": REPORT_VERSION},
@@ -275,12 +279,26 @@ SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": [
-                    "stack", "result", "ok", "reason", "adds", "changes", "destroys", "changes_detail", "policy",
-                    "retries", "duration_seconds", "plan_file", "plan_json", "log_file", "error", "notes",
+                    "stack",
+                    "result",
+                    "ok",
+                    "reason",
+                    "adds",
+                    "changes",
+                    "destroys",
+                    "changes_detail",
+                    "policy",
+                    "retries",
+                    "duration_seconds",
+                    "plan_file",
+                    "plan_json",
+                    "log_file",
+                    "error",
+                    "notes",
                 ],
                 "properties": {
                     "stack": {"type": "string"},
-                    "result": {"enum": list(RESULTS)},
+                    "result": {"enum": [o.value for o in Outcome]},
                     "ok": {"type": "boolean"},
                     "reason": {"type": "string"},
                     "adds": _NULLABLE_INT,
@@ -291,7 +309,7 @@ SCHEMA: dict[str, Any] = {
                         "type": ["object", "null"],
                         "required": ["status", "fail_on", "counts", "findings", "blocking", "reason"],
                         "properties": {
-                            "status": {"enum": ["passed", "blocked", "skipped", "unavailable", "not-run"]},
+                            "status": {"enum": [s.value for s in GateStatus]},
                             "fail_on": {"type": "string"},
                             "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
                             "findings": {"type": "array", "items": _FINDING},
