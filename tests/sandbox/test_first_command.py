@@ -209,3 +209,21 @@ def test_a_real_run_keeps_terraforms_lock_file_in_the_stack(tmp_path: Path) -> N
     assert result.ok, result.output
     assert "registry.terraform.io/hashicorp/aws" in (root / "envs/dev" / LOCK_FILE).read_text()
     assert (root / "envs/dev/.terraform").is_dir()
+
+
+@pytest.mark.terraform
+def test_a_sandbox_engine_runs_terraform_in_a_working_copy_not_in_the_stack(tmp_path: Path) -> None:
+    """The mechanism behind "nothing in the tree", without an emulator: a sandbox runtime's init (no backend)."""
+    from popcornctl.runtime import Runtime
+    from popcornctl.target import Target
+
+    root, marks = tmp_path / "repo", tmp_path / "marks"
+    diamond(root, marks, overrides={"envs/dev": StackSpec(reads=["global/a"], extra=REQUIRES_AWS)})
+    rt = Runtime(Settings(repo=root, state_dir=tmp_path / "state"), sandbox=True)
+    rt.__dict__["target"] = Target("ap-northeast-2", "http://127.0.0.1:9")  # never called: init without backend
+    stack = root / "envs/dev"
+    result = rt.engine.init(stack, backend=False, env=rt.stack_env("envs-dev"))
+    assert result.ok, result.output
+    assert sorted(p.name for p in stack.iterdir()) == ["main.tf", "sandbox.tfvars"], "nothing written in the stack"
+    copy = rt.sandbox_manager.data_dir / "work/envs-dev/envs/dev"
+    assert "registry.terraform.io/hashicorp/aws" in (copy / LOCK_FILE).read_text()
