@@ -70,13 +70,28 @@ class Runtime:
         """The Terraform engine with the target's environment."""
         from popcornctl.engine import make_engine
 
-        return make_engine(self.settings, self.target.env())
+        engine = make_engine(self.settings, self.target.env())
+        if self.target.is_sandbox:
+            engine.workdir_map = self._sandbox_workdir
+        return engine
+
+    def _sandbox_workdir(self, workdir: Path) -> Path:
+        """Sandbox runs write nothing into the repository: Terraform runs in a working copy of the folder."""
+        from popcornctl.errors import PopcornError
+        from popcornctl.sandbox.workcopy import working_copy
+
+        try:
+            root = self.root
+        except PopcornError:  # no repository (a command that needs none): nothing to keep clean
+            return workdir
+        return working_copy(workdir, root=root, base=self.sandbox_manager.data_dir / "work")
 
     def data_dir(self, stack_slug: str) -> Path | None:
         """Terraform's working data dir (``TF_DATA_DIR``) for a stack in this run, if not the default.
 
         Sandbox runs never touch a stack's own ``.terraform/``: their data lives in the state dir and is
-        wiped by ``sandbox reset``/``stop``. Real runs use Terraform's default (``<stack>/.terraform``).
+        wiped by ``sandbox reset``/``stop`` (their lock files and errored states too: see :attr:`engine`).
+        Real runs use Terraform's default (``<stack>/.terraform``).
         """
         if self.target.is_sandbox:
             return self.sandbox_manager.data_dir / "tfdata" / stack_slug

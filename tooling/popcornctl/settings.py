@@ -5,8 +5,10 @@ Settings come from global CLI options first, then environment variables:
 - ``POPCORN_STATE_DIR``: the user's state directory (default ``$XDG_STATE_HOME/popcornctl`` or
   ``~/.local/state/popcornctl``): sandbox pid/port, plugin cache, audit log, run records.
 - ``POPCORN_TERRAFORM``: path of a system ``terraform`` binary to use instead of the embedded engine.
-- ``POPCORN_PROVIDER_MIRROR``: a Terraform filesystem provider mirror directory; when set, popcornctl
-  writes a CLI config with ``provider_installation { filesystem_mirror { path = ... } }`` and uses it.
+- ``POPCORN_PROVIDER_MIRROR``: a Terraform filesystem provider mirror directory; when it holds ``hashicorp/aws``,
+  popcornctl writes a CLI config with ``provider_installation { filesystem_mirror { path = ... } }`` and uses it
+  (a folder without the provider is reported and ignored; unset, ``/opt/tf-plugins`` is used when it holds the
+  provider: :mod:`popcornctl.engine.env`).
 - ``POPCORN_PLUGIN_CACHE_DIR``: the shared ``TF_PLUGIN_CACHE_DIR`` (default ``<state dir>/plugin-cache``).
 """
 

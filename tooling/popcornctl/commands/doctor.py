@@ -44,7 +44,6 @@ _IMPLIED_MIRRORS = (
     "/usr/local/share/terraform/plugins",
     "/usr/share/terraform/plugins",
 )
-_AWS_PROVIDER = Path("registry.terraform.io/hashicorp/aws")
 
 
 @dataclass
@@ -76,21 +75,23 @@ def _engine(rt: Runtime) -> Check:
 
 
 def _provider(rt: Runtime) -> Check:
-    mirror = rt.settings.provider_mirror
-    if mirror is not None:
-        if (mirror / _AWS_PROVIDER).is_dir():
-            return Check("aws provider", "ok", f"filesystem mirror {mirror} (POPCORN_PROVIDER_MIRROR)")
+    from popcornctl.engine.env import AWS_PROVIDER, provider_source
+
+    source = provider_source(rt.settings.provider_mirror, user_cli_config=bool(os.environ.get("TF_CLI_CONFIG_FILE")))
+    if source.mirror is not None:
+        return Check("aws provider", "ok", source.describe())
+    if source.note:
         return Check(
-            "aws provider", "missing", f"POPCORN_PROVIDER_MIRROR={mirror} has no {_AWS_PROVIDER}",
-            "point POPCORN_PROVIDER_MIRROR at a `terraform providers mirror` directory",
+            "aws provider", "warn", source.note,
+            "point POPCORN_PROVIDER_MIRROR at a `terraform providers mirror` directory, or unset it", required=False,
         )
     cli_config = os.environ.get("TF_CLI_CONFIG_FILE") or str(Path("~/.terraformrc").expanduser())
     if Path(cli_config).is_file() and "provider_installation" in Path(cli_config).read_text(errors="replace"):
         return Check("aws provider", "ok", f"provider_installation in CLI config {cli_config}")
     for candidate in _IMPLIED_MIRRORS:
-        if (Path(candidate).expanduser() / _AWS_PROVIDER).is_dir():
+        if (Path(candidate).expanduser() / AWS_PROVIDER).is_dir():
             return Check("aws provider", "ok", f"implied local mirror {candidate}")
-    if (rt.settings.plugin_cache_dir / _AWS_PROVIDER).is_dir():
+    if (rt.settings.plugin_cache_dir / AWS_PROVIDER).is_dir():
         return Check("aws provider", "ok", f"plugin cache {rt.settings.plugin_cache_dir}")
     return Check(
         "aws provider", "warn", "from registry.terraform.io at init (needs internet)",

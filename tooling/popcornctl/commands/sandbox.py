@@ -79,6 +79,9 @@ def status(rt: Runtime) -> int:
     state, info = rt.sandbox_manager.status()
     text = {
         "running": f"sandbox running at {info.endpoint} (pid {info.pid})" if info else "",
+        "unresponsive": (f"an emulator (pid {info.pid}) holds the sandbox but does not answer" if info
+                         else "a process holds the sandbox lock but does not answer")
+        + " — stop it with: popcornctl sandbox stop",
         "stale": "sandbox is down but left a pid file — `popcornctl sandbox start` cleans it up",
         "stopped": "sandbox is not running — start it with: popcornctl sandbox start",
     }[state]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -211,6 +211,8 @@ class ProcessEngine:
     def __init__(self, base_env: Mapping[str, str], *, state_dir: Path | None = None) -> None:
         self.base_env = dict(base_env)
         self.state_dir = state_dir  # where workers record themselves and rescue state (default: the user's)
+        # Where a command for a folder really runs (sandbox runs: a working copy outside the repository); None: there.
+        self.workdir_map: Callable[[Path], Path] | None = None
 
     def command(self) -> list[str]:
         """The program (and fixed leading arguments) that runs one Terraform command."""
@@ -242,7 +244,8 @@ class ProcessEngine:
         argv = [*self.command(), *args]
         started = time.monotonic()
         try:
-            proc = start_group(argv, cwd=workdir, env=self.worker_env(env), control=True)
+            cwd = self.workdir_map(workdir) if self.workdir_map is not None else workdir
+            proc = start_group(argv, cwd=cwd, env=self.worker_env(env), control=True)
         except FileNotFoundError:
             raise PopcornError(
                 f"cannot run Terraform: {argv[0]} not found",
