@@ -75,7 +75,10 @@ EC2_READS_ALSO: dict[str, frozenset[str]] = {
     "AssociateIamInstanceProfile": frozenset({"iam"}),
     "ReplaceIamInstanceProfileAssociation": frozenset({"iam"}),
     "CreateFlowLogs": frozenset({"s3", "logs"}),
-    "CreateVolume": frozenset({"kms"}),
+    "CreateVolume": frozenset({"kms"}),  # with EBS encryption by default: the account's default key
+    "CreateImage": frozenset({"kms"}),  # a new image gets a volume, which may be encrypted by default
+    "RegisterImage": frozenset({"kms"}),
+    "CopyImage": frozenset({"kms"}),
     "ModifyEbsDefaultKmsKeyId": frozenset({"kms"}),
 }
 # Services whose requests walk every backend: they run alone.
