@@ -19,9 +19,10 @@ Measured on this project's 2-core machine (shared with other test runs: absolute
 so compare runs made back to back):
 
 - one request at a time, moto's own RDS default CA (the code before per-service locks): 410 s under heavy load;
-  per-service locks under the same load: 403 s. Serial / per-service with everything else equal: 258 / 262 s
-  (ratio 0.98). The emulator is busy 5-17 s of a run (2-4 % of wall) and requests wait 8-14 s in all for its
-  locks: its concurrency does not bound the run.
+  per-service locks under the same load: 403 s. Under a lighter load, back to back: one request at a time
+  337 s; with the RDS CA read-back below, serial / per-service 258 / 262 s (ratio 0.98). The emulator is busy
+  5-17 s of a run (2-4 % of wall) and requests wait 8-14 s in all for its locks: its concurrency does not bound
+  the run.
 - The run is the critical path bootstrap → global/account → envs/dev, and most of it is the provider's own
   waiting, the same on AWS: each S3 lifecycle configuration 55 s (10 s delay, then 10 equal reads 5 s apart;
   moto's read-back is already equal), each KMS key ~13 s (three propagation checks), the RDS instance 80 s
