@@ -206,6 +206,22 @@ def test_every_cross_backend_reference_in_moto_is_locked() -> None:
         assert not missing, f"moto's {folder} reads {sorted(missing)}: add them to READS_ALSO[{module!r}]"
 
 
+def test_every_backend_an_extension_reads_is_locked_with_its_service() -> None:
+    """The sandbox's extensions reach other backends too (a strict rule reads the load balancers): each such read,
+    found in the extension's source, is locked with the service the extension serves."""
+    import popcornctl.sandbox.extensions as extensions
+
+    reference = re.compile(r"from moto\.(\w+)\.models import (\w+)_backends")
+    for source in Path(extensions.__file__).parent.glob("*.py"):
+        served = _SIGNING.get(source.stem, source.stem)
+        for m in reference.finditer(source.read_text(encoding="utf-8")):
+            other = _SIGNING.get(m.group(1), m.group(1))
+            if other != served:
+                assert other in emulator.READS_ALSO.get(served, frozenset()), (
+                    f"extensions/{source.name} reads moto's {m.group(1)}: add it to READS_ALSO[{served!r}]"
+                )
+
+
 def test_each_request_is_timed_into_the_timings_file(tmp_path: Path) -> None:
     out = tmp_path / "timings.jsonl"
     app = guarded(_Probe(), mode="service", timings=str(out))

@@ -171,3 +171,15 @@ def test_the_rds_example_applies_plans_clean_and_destroys(sandbox: Any, tf: Tf, 
         for g in rds.describe_db_parameter_groups()["DBParameterGroups"]
         if g["DBParameterGroupName"].startswith("popcorn-rds-ex")
     ]
+
+
+def test_rds_default_ca_is_awss_for_an_instance_that_names_none(sandbox: Any) -> None:
+    """rds.default_ca: no CACertificateIdentifier in CreateDBInstance (as the provider sends it) reads back AWS's
+    default CA; a CA that is named is kept."""
+    from popcornctl.sandbox.extensions.rds import AWS_DEFAULT_CA
+
+    rds, _ = _clients(sandbox)
+    assert _create(rds, "default-ca")["CACertificateIdentifier"] == AWS_DEFAULT_CA
+    assert _described(rds, "default-ca")["CACertificateIdentifier"] == AWS_DEFAULT_CA
+    named = _create(rds, "named-ca", CACertificateIdentifier="rds-ca-ecc384-g1")
+    assert named["CACertificateIdentifier"] == "rds-ca-ecc384-g1"

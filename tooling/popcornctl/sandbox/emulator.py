@@ -52,7 +52,7 @@ READS_ALSO: dict[str, frozenset[str]] = {
     "application-autoscaling": frozenset({"ecs", "monitoring"}),
     "cloudtrail": frozenset({"s3", "sns"}),
     "dynamodb": frozenset({"kms", "s3", "lambda"}),
-    "ecs": frozenset({"ec2"}),
+    "ecs": frozenset({"ec2", "elasticloadbalancing"}),  # elasticloadbalancing: the target-group rule (extensions)
     "elasticache": frozenset({"ec2"}),
     "elasticloadbalancing": frozenset({"ec2", "acm", "iam"}),
     "events": frozenset({"secretsmanager", "logs", "sqs", "lambda", "states"}),
@@ -67,6 +67,7 @@ READS_ALSO: dict[str, frozenset[str]] = {
     "ssm": frozenset({"secretsmanager", "ec2"}),
     "sts": frozenset({"iam"}),
     "wafv2": frozenset({"apigateway"}),
+    "xray": frozenset({"kms"}),  # the encryption config checks its key (extensions)
 }
 # EC2 is the busiest service and reaches other backends in a few operations only.
 EC2_READS_ALSO: dict[str, frozenset[str]] = {

@@ -182,3 +182,26 @@ def install_dbi_resource_id() -> None:
         instance.dbi_resource_id = "db-" + "".join(secrets.choice(_RESOURCE_ID_CHARS) for _ in range(26))
 
     _after_init(on_create)
+
+
+# The CA AWS gives a new instance that names none (RDS User Guide, "Certificate authorities").
+AWS_DEFAULT_CA = "rds-ca-rsa2048-g1"
+
+
+@extension(
+    "rds.default_ca",
+    kind=Kind.READBACK,
+    summary=f"an instance created without CACertificateIdentifier reads back AWS's default CA ({AWS_DEFAULT_CA}), "
+    "not 'rds-ca-default'",
+    moto_lacks=_MISSING,
+)
+def install_default_ca() -> None:
+    """The provider creates the instance without a CA and, when the CA read back differs from the configured one,
+    modifies it and waits for the instance a second time (80 s in the sandbox). AWS gives new instances
+    rds-ca-rsa2048-g1, so a module that configures that CA needs no modification on AWS, and none here."""
+
+    def on_create(instance: Any, kwargs: dict[str, Any]) -> None:
+        if not kwargs.get("ca_certificate_identifier"):
+            instance.ca_certificate_identifier = AWS_DEFAULT_CA
+
+    _after_init(on_create)
