@@ -152,7 +152,7 @@ def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: 
                 assert "wrapperPlugins=iam" in names["SPRING_DATASOURCE_URL"]
 
     # The emulator accepts any body; CloudWatch's PutDashboard wants every widget's metrics as an array of arrays.
-    assert malformed_metric_widgets(widgets) == [], "docs/internal/REQUESTS.md: modules/monitoring NAT widget"
+    assert malformed_metric_widgets(widgets) == [], "modules/monitoring: every dashboard widget's metrics are an array of arrays"
 
 
 def _all_resources(module: dict[str, Any]) -> list[dict[str, Any]]:

@@ -212,13 +212,15 @@ def test_every_backend_an_extension_reads_is_locked_with_its_service() -> None:
     import popcornctl.sandbox.extensions as extensions
 
     reference = re.compile(r"from moto\.(\w+)\.models import (\w+)_backends")
-    for source in Path(extensions.__file__).parent.glob("*.py"):
-        served = _SIGNING.get(source.stem, source.stem)
+    root = Path(extensions.__file__).parent
+    for source in root.rglob("*.py"):
+        service = source.relative_to(root).parts[0].removesuffix(".py")
+        served = _SIGNING.get(service, service)
         for m in reference.finditer(source.read_text(encoding="utf-8")):
             other = _SIGNING.get(m.group(1), m.group(1))
             if other != served:
                 assert other in emulator.READS_ALSO.get(served, frozenset()), (
-                    f"extensions/{source.name} reads moto's {m.group(1)}: add it to READS_ALSO[{served!r}]"
+                    f"extensions/{source.relative_to(root)} reads moto's {m.group(1)}: add it to READS_ALSO[{served!r}]"
                 )
 
 

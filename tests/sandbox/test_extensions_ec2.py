@@ -118,8 +118,8 @@ def test_ec2_referenced_group_rule_description_is_kept(sandbox: Any, direction: 
 
 
 def test_ec2_instance_security_groups_of_a_network_interface_launch(sandbox: Any) -> None:
-    """The provider launches a broker with associate_public_ip_address = false as a NetworkInterfaces
-    specification; the instance then lists the interface's groups, as AWS does (vpc_security_group_ids)."""
+    """ec2.instance_security_groups: the provider launches a broker with associate_public_ip_address = false as a
+    NetworkInterfaces specification; the instance then lists the interface's groups, as AWS does."""
     ec2 = client(sandbox, "ec2")
     net = private_network(sandbox)
     spec = {"DeviceIndex": 0, "SubnetId": net["subnet"], "Groups": [net["app"]], "AssociatePublicIpAddress": False}
