@@ -102,11 +102,22 @@ def _left_in_the_emulator(clients: Any, prefix: str) -> list[str]:
 
 
 def _scheduled_for_deletion(clients: Any, arn: str) -> bool:
-    """A KMS key or secret AWS deletes only after its waiting period: what a destroy can do, and gone for good."""
+    """Deleted as far as a destroy can delete it, though AWS still shows it for a while: a KMS key or secret in its
+    waiting period, a terminated instance, an inactive ECS service or task definition revision."""
     if ":kms:" in arn and ":key/" in arn:
         return bool(clients.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion")
     if ":secretsmanager:" in arn:
         return "DeletedDate" in clients.client("secretsmanager").describe_secret(SecretId=arn)
+    if ":ec2:" in arn and ":instance/" in arn:
+        (reservation,) = clients.client("ec2").describe_instances(InstanceIds=[arn.rsplit("/", 1)[1]])["Reservations"]
+        return bool(reservation["Instances"][0]["State"]["Name"] in ("shutting-down", "terminated"))
+    if ":ecs:" in arn and ":task-definition/" in arn:
+        described = clients.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        return bool(described["status"] != "ACTIVE")
+    if ":ecs:" in arn and ":service/" in arn:
+        cluster = arn.split(":service/", 1)[1].split("/", 1)[0]
+        services = clients.client("ecs").describe_services(cluster=cluster, services=[arn])["services"]
+        return all(s["status"] != "ACTIVE" for s in services)
     return False
 
 
@@ -183,7 +194,8 @@ def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
         timings["down"] = round(time.monotonic() - started, 1)
         assert code == 0, out + err
         assert [(s["stack"], s["result"]) for s in _report(down)["stacks"]] == [("envs/dev", "destroyed")]
-        assert _left_in_the_emulator(clients, prefix) == [], "down dev --sandbox left envs/dev resources behind"
+        left = _left_in_the_emulator(clients, prefix)
+        assert left == [], "down dev --sandbox left envs/dev resources behind:\n" + "\n".join(left)
         assert _untracked_under_stacks() == tree_before, "the sandbox runs wrote into the tree"
         print(json.dumps({"seconds": timings}))
     finally:
