@@ -48,3 +48,12 @@ def test_architecture_doc_names_every_room_and_only_paths_that_exist() -> None:
         if not any((base / path).exists() for base in (PACKAGE, REPO, REPO / "tests", PACKAGE / "diagnose" / "ecs"))
     ]
     assert not gone, f"docs/ARCHITECTURE.md names paths that do not exist: {gone}"
+
+
+def test_test_files_have_unique_names() -> None:
+    """pytest imports test modules by their base name (no packages under tests/): two files of one name break
+    collection of the whole suite."""
+    from collections import Counter
+
+    names = Counter(p.name for p in (REPO / "tests").rglob("test_*.py"))
+    assert not [n for n, count in names.items() if count > 1], sorted(n for n, c in names.items() if c > 1)
