@@ -400,9 +400,10 @@ module "rds" {
   availability_zone       = local.workload_azs[0] # single-AZ only (ignored with multi_az): next to the ECS tasks
   backup_retention_period = var.rds.backup_retention_period
 
-  deletion_protection = var.enable_deletion_protection
-  skip_final_snapshot = var.disposable
-  apply_immediately   = var.disposable
+  deletion_protection      = var.enable_deletion_protection
+  skip_final_snapshot      = var.disposable
+  delete_automated_backups = var.disposable
+  apply_immediately        = var.disposable
 
   enable_custom_parameter_group = var.enable_rds_custom_parameter_group
   enable_performance_insights   = var.enable_rds_performance_insights

@@ -72,7 +72,7 @@ variable "tags" {
 }
 
 variable "disposable" {
-  description = "Throw-away environment (the local sandbox): destroys skip final snapshots, empty log buckets and discovery services, and KMS keys use the 7-day deletion window. Never true for an environment whose data matters."
+  description = "Throw-away environment (the local sandbox): destroys skip final snapshots and delete automated backups, empty log buckets and discovery services, and KMS keys use the 7-day deletion window. Never true for an environment whose data matters."
   type        = bool
   default     = false
 }

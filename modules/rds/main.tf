@@ -275,7 +275,7 @@ resource "aws_db_instance" "this" {
   backup_window             = var.backup_window
   maintenance_window        = var.maintenance_window
   copy_tags_to_snapshot     = true
-  delete_automated_backups  = false
+  delete_automated_backups  = var.delete_automated_backups
   deletion_protection       = var.deletion_protection
   skip_final_snapshot       = var.skip_final_snapshot
   final_snapshot_identifier = var.skip_final_snapshot ? null : "${var.final_snapshot_identifier_prefix}-${local.identifier}-final"

@@ -359,6 +359,12 @@ variable "skip_final_snapshot" {
   default     = false
 }
 
+variable "delete_automated_backups" {
+  description = "Delete the automated backups with the instance (only for disposable environments); false keeps them for their retention period after a deletion."
+  type        = bool
+  default     = false
+}
+
 variable "final_snapshot_identifier_prefix" {
   description = "Prefix of the final snapshot identifier (\"<prefix>-<name>-postgres-final\"). Used unless skip_final_snapshot is true."
   type        = string

@@ -103,7 +103,8 @@ def _left_in_the_emulator(clients: Any, prefix: str) -> list[str]:
 
 def _scheduled_for_deletion(clients: Any, arn: str) -> bool:
     """Deleted as far as a destroy can delete it, though AWS still shows it for a while: a KMS key or secret in its
-    waiting period, a terminated instance, an inactive ECS service or task definition revision."""
+    waiting period, a terminated instance, a deleted NAT gateway, an inactive ECS cluster, service or task
+    definition revision."""
     if ":kms:" in arn and ":key/" in arn:
         return bool(clients.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion")
     if ":secretsmanager:" in arn:
@@ -114,6 +115,12 @@ def _scheduled_for_deletion(clients: Any, arn: str) -> bool:
     if ":ecs:" in arn and ":task-definition/" in arn:
         described = clients.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
         return bool(described["status"] != "ACTIVE")
+    if ":ec2:" in arn and ":natgateway/" in arn:
+        (gateway,) = clients.client("ec2").describe_nat_gateways(NatGatewayIds=[arn.rsplit("/", 1)[1]])["NatGateways"]
+        return bool(gateway["State"] in ("deleting", "deleted"))
+    if ":ecs:" in arn and ":cluster/" in arn:
+        (cluster,) = clients.client("ecs").describe_clusters(clusters=[arn])["clusters"]
+        return bool(cluster["status"] != "ACTIVE")
     if ":ecs:" in arn and ":service/" in arn:
         cluster = arn.split(":service/", 1)[1].split("/", 1)[0]
         services = clients.client("ecs").describe_services(cluster=cluster, services=[arn])["services"]

@@ -127,3 +127,21 @@ def test_a_launch_type_service_keeps_its_launch_type(sandbox: Any) -> None:
     net = fargate_cluster(sandbox)
     service = create_service(sandbox, net, capacityProviderStrategy=[], launchType="FARGATE")
     assert service["launchType"] == "FARGATE" and not service.get("capacityProviderStrategy")
+
+
+def test_ecs_task_definition_family_status_after_deregistering(sandbox: Any) -> None:
+    """ecs.task_definition_family_status: a family whose revisions are all deregistered (what a destroy does) is
+    INACTIVE, not ACTIVE; one with a live revision is ACTIVE."""
+    ecs = client(sandbox, "ecs")
+    container = [{"name": "app", "image": "nginx", "memory": 128}]
+    gone = ecs.register_task_definition(family="gone", containerDefinitions=container)["taskDefinition"]
+    ecs.register_task_definition(family="kept", containerDefinitions=container)
+    ecs.deregister_task_definition(taskDefinition=gone["taskDefinitionArn"])
+
+    def families(status: str) -> list[str]:
+        return sorted(ecs.list_task_definition_families(status=status)["families"])
+
+    assert families("ACTIVE") == ["kept"]
+    assert families("INACTIVE") == ["gone"]
+    assert families("ALL") == ["gone", "kept"]
+    assert sorted(ecs.list_task_definition_families()["families"]) == ["kept"]  # ACTIVE is AWS's default

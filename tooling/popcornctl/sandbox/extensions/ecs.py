@@ -125,3 +125,29 @@ def _strategy_outside_cluster(response: Any, params: dict[str, Any]) -> None:
 def install_strategy_check() -> None:
     _check_before("create_service", _strategy_outside_cluster)
     _check_before("update_service", _strategy_outside_cluster)
+
+
+@extension(
+    "ecs.task_definition_family_status",
+    kind=Kind.READBACK,
+    summary="ListTaskDefinitionFamilies honours status: ACTIVE lists families with an active revision, INACTIVE "
+    "families whose revisions are all deregistered, ALL both (moto ignores the filter)",
+    moto_lacks="5.2.5",
+)
+def install_task_definition_family_status() -> None:
+    """After a destroy deregisters every revision, AWS no longer lists the family as ACTIVE; moto did, so a family
+    looked alive after ``down``."""
+    from moto.core.responses import ActionResult
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def list_task_definition_families(self: Any) -> Any:
+        prefix = self._get_param("familyPrefix") or ""
+        status = self._get_param("status") or "ACTIVE"
+        families = []
+        for family, revisions in self.ecs_backend.task_definitions.items():
+            active = any(r.status == "ACTIVE" for r in revisions.values())
+            if family.startswith(prefix) and (status == "ALL" or active == (status == "ACTIVE")):
+                families.append(family)
+        return ActionResult({"families": families})
+
+    EC2ContainerServiceResponse.list_task_definition_families = list_task_definition_families  # type: ignore[method-assign]
