@@ -74,6 +74,15 @@ def test_unset_uses_the_default_location_when_it_holds_the_provider(tmp_path: Pa
     assert provider_source(None, default, user_cli_config=True) == ProviderSource(None, "terraform")
 
 
+def test_a_cli_config_variable_naming_a_missing_file_is_no_cli_config(tmp_path: Path) -> None:
+    """Machines often export TF_CLI_CONFIG_FILE=~/.terraformrc without the file: Terraform then configures
+    nothing, so the default mirror still applies."""
+    (tmp_path / "real.tfrc").write_text("# the user's\n")
+    assert tfenv.has_user_cli_config({"TF_CLI_CONFIG_FILE": str(tmp_path / "real.tfrc")})
+    assert not tfenv.has_user_cli_config({"TF_CLI_CONFIG_FILE": str(tmp_path / "missing.tfrc")})
+    assert not tfenv.has_user_cli_config({})
+
+
 def test_the_terraform_environment_follows_the_decision(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -75,9 +75,9 @@ def _engine(rt: Runtime) -> Check:
 
 
 def _provider(rt: Runtime) -> Check:
-    from popcornctl.engine.env import AWS_PROVIDER, provider_source
+    from popcornctl.engine.env import AWS_PROVIDER, has_user_cli_config, provider_source
 
-    source = provider_source(rt.settings.provider_mirror, user_cli_config=bool(os.environ.get("TF_CLI_CONFIG_FILE")))
+    source = provider_source(rt.settings.provider_mirror, user_cli_config=has_user_cli_config(os.environ))
     if source.mirror is not None:
         return Check("aws provider", "ok", source.describe())
     if source.note:

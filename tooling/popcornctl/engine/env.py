@@ -9,7 +9,8 @@ Where providers come from (:func:`provider_source`), so that one command works o
 2. ``POPCORN_PROVIDER_MIRROR`` names a folder without ``hashicorp/aws`` (a leftover setting, a path from another
    machine): one line says so and Terraform installs providers its own way (the registry, the user's CLI config).
 3. Unset: the default mirror location (:data:`DEFAULT_MIRROR`, ``/opt/tf-plugins``) is used when it holds
-   ``hashicorp/aws`` and the user has no ``TF_CLI_CONFIG_FILE`` of their own; otherwise Terraform's own
+   ``hashicorp/aws`` and the user has no CLI config of their own (a ``TF_CLI_CONFIG_FILE`` naming a file that
+   exists); otherwise Terraform's own
    installation (registry, CLI config, implied local mirrors).
 
 For a mirror popcornctl writes a small CLI config in its state directory (``provider_installation`` with that
@@ -73,6 +74,13 @@ def provider_source(
     return ProviderSource(None, "terraform")
 
 
+def has_user_cli_config(env: Mapping[str, str]) -> bool:
+    """Whether ``env`` names a Terraform CLI config file that exists (a variable naming a missing file configures
+    nothing: Terraform only warns that it cannot open it)."""
+    named = env.get("TF_CLI_CONFIG_FILE")
+    return bool(named) and Path(str(named)).expanduser().is_file()
+
+
 _noted: set[str] = set()
 
 
@@ -114,7 +122,7 @@ def terraform_env(settings: Settings, base: Mapping[str, str]) -> dict[str, str]
         TF_PLUGIN_CACHE_DIR=str(cache),
         TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE="true",
     )
-    config = mirror_cli_config(settings, user_cli_config=bool(env.get("TF_CLI_CONFIG_FILE")))
+    config = mirror_cli_config(settings, user_cli_config=has_user_cli_config(env))
     if config is not None:
         env["TF_CLI_CONFIG_FILE"] = str(config)
     return env
