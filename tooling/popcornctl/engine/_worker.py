@@ -96,7 +96,7 @@ class Record:
             "start_ticks": start_ticks(os.getpid()),
             "boot_id": boot_id(),
             "parent_pid": os.getppid(),
-            "cwd": str(Path.cwd()),
+            "cwd": str(stack_dir()),
             "data_dir": os.environ.get("TF_DATA_DIR") or str(Path.cwd() / ".terraform"),
             "command": next((a for a in argv if not a.startswith("-")), "?"),
             "argv": argv,
@@ -343,6 +343,12 @@ def _write(stream: Any, text: str) -> None:
         stream.flush()
 
 
+def stack_dir() -> Path:
+    """The stack folder this worker runs for (its working directory, unless Terraform runs in a working copy)."""
+    named = os.environ.get("POPCORN_STACK_DIR")
+    return Path(named) if named else Path.cwd()
+
+
 def _log_orphan(state_dir: Path | None, entry: dict[str, Any]) -> None:
     if state_dir is None:
         return
@@ -405,7 +411,7 @@ def main(argv: list[str]) -> int:
             )
         if watch.orphaned_at is not None:
             _log_orphan(state_dir, {
-                "pid": os.getpid(), "cwd": str(workdir), "argv": argv, "engine": binary or "embedded",
+                "pid": os.getpid(), "cwd": str(stack_dir()), "argv": argv, "engine": binary or "embedded",
                 "orphaned_at": watch.orphaned_at, "why": watch.reason, "interrupted": interrupt.delivered,
                 "finished_at": _now(), "exit_code": code, "rescued_state": str(rescued) if rescued else None,
                 "output_tail": [line for line in (out + err).splitlines() if line.strip()][-15:],

@@ -245,7 +245,9 @@ class ProcessEngine:
         started = time.monotonic()
         try:
             cwd = self.workdir_map(workdir) if self.workdir_map is not None else workdir
-            proc = start_group(argv, cwd=cwd, env=self.worker_env(env), control=True)
+            # The worker's records name the stack's own folder, also when Terraform runs in a working copy.
+            worker_env = self.worker_env({**(env or {}), "POPCORN_STACK_DIR": str(workdir)})
+            proc = start_group(argv, cwd=cwd, env=worker_env, control=True)
         except FileNotFoundError:
             raise PopcornError(
                 f"cannot run Terraform: {argv[0]} not found",
