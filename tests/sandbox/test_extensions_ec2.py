@@ -131,3 +131,22 @@ def test_ec2_instance_security_groups_of_a_network_interface_launch(sandbox: Any
     ec2.modify_instance_attribute(InstanceId=instance_id, Groups=[net["db"]])
     (instance,) = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"]
     assert [g["GroupId"] for g in instance["SecurityGroups"]] == [net["db"]]
+
+
+def test_ec2_revoke_unknown_rule_id_answers_awss_code(sandbox: Any) -> None:
+    """ec2.revoke_unknown_rule_id: revoking a rule id that is already gone (an SDK retry of a revoke that had
+    succeeded) answers InvalidSecurityGroupRuleId.NotFound, which the provider's delete treats as done."""
+    from botocore.exceptions import ClientError
+
+    ec2 = client(sandbox, "ec2")
+    net = private_network(sandbox)
+    added = ec2.authorize_security_group_ingress(
+        GroupId=net["app"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+                                            "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
+    rule_id = added["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    ec2.revoke_security_group_ingress(GroupId=net["app"], SecurityGroupRuleIds=[rule_id])
+    for revoke in (ec2.revoke_security_group_ingress, ec2.revoke_security_group_egress):
+        with pytest.raises(ClientError) as failed:
+            revoke(GroupId=net["app"], SecurityGroupRuleIds=[rule_id])
+        assert failed.value.response["Error"]["Code"] == "InvalidSecurityGroupRuleId.NotFound"
+        assert rule_id in failed.value.response["Error"]["Message"]

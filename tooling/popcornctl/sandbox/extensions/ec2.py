@@ -103,3 +103,36 @@ def install_instance_security_groups() -> None:
         self.__dict__["_popcorn_security_groups"] = groups
 
     Instance.security_groups = property(get, put)  # type: ignore[assignment]
+
+
+@extension(
+    "ec2.revoke_unknown_rule_id",
+    kind=Kind.READBACK,
+    summary="RevokeSecurityGroupIngress/Egress with SecurityGroupRuleIds naming a rule that does not exist answers "
+    "InvalidSecurityGroupRuleId.NotFound, as AWS does (moto answers InvalidPermission.NotFound)",
+    moto_lacks="5.2.5",
+)
+def install_revoke_unknown_rule_id() -> None:
+    """The provider deletes a security-group rule by its id and treats AWS's InvalidSecurityGroupRuleId.NotFound as
+    already deleted: an SDK retry of a revoke that had succeeded (a slow answer on a loaded machine) then ends the
+    destroy cleanly on AWS. moto's InvalidPermission.NotFound failed the whole destroy instead."""
+    from moto.ec2.exceptions import InvalidSecurityGroupRuleIdNotFoundError
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+
+    def with_rule_ids_checked(name: str, rules_of: str) -> None:
+        revoke = getattr(SecurityGroupBackend, name)
+
+        def checked(self: Any, group_name_or_id: str, *args: Any, **kwargs: Any) -> Any:
+            rule_ids = kwargs.get("security_rule_ids")
+            group = self.get_security_group_by_name_or_id(group_name_or_id, kwargs.get("vpc_id"))
+            if rule_ids and group is not None:
+                known = {rule.id for rule in getattr(group, rules_of)}
+                unknown = [r for r in rule_ids if r not in known]
+                if unknown:
+                    raise InvalidSecurityGroupRuleIdNotFoundError(unknown[0])
+            return revoke(self, group_name_or_id, *args, **kwargs)
+
+        setattr(SecurityGroupBackend, name, checked)
+
+    with_rule_ids_checked("revoke_security_group_ingress", "ingress_rules")
+    with_rule_ids_checked("revoke_security_group_egress", "egress_rules")
