@@ -64,10 +64,15 @@ class Roundtrip:
         return engine.show_json(self.workdir, env=self.tf.env(self.workdir, self.sandbox))
 
     def destroy(self, **overrides: str) -> None:
+        """A destroy plan applied, the way ``popcornctl down`` destroys."""
         engine = self.tf.engine(self.sandbox)
-        res = engine.destroy(
-            self.workdir, variables={**self.variables, **overrides}, env=self.tf.env(self.workdir, self.sandbox)
+        env = self.tf.env(self.workdir, self.sandbox)
+        plan_file = self.tf.data_dir(self.workdir, "sandbox") / "destroy.tfplan"
+        res = engine.plan(
+            self.workdir, plan_file, variables={**self.variables, **overrides}, destroy=True, env=env
         )
+        assert res.ok, f"terraform plan -destroy failed in {self.workdir}:\n{res.output}"
+        res = engine.apply(self.workdir, plan_file, env=env)
         assert res.ok, f"terraform destroy failed in {self.workdir}:\n{res.output}"
 
 

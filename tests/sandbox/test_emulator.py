@@ -237,3 +237,45 @@ def test_each_request_is_timed_into_the_timings_file(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["service"], r["operation"], r["status"]) for r in rows] == [("xray", "POST /SamplingRules", "200")] * 2
     assert all(r["busy"] >= HOLD for r in rows), "the time inside moto is recorded"
+
+
+class _Counter:
+    """A WSGI app that creates something once per call, and answers with the call's number."""
+
+    def __init__(self, code: str = "200 OK") -> None:
+        self.calls = 0
+        self.code = code
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        self.calls += 1
+        start_response(self.code, [("x-amzn-RequestId", f"r{self.calls}")])
+        return [f"created {self.calls}".encode()]
+
+
+def _call(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    answer: list[Any] = []
+    body = b"".join(app(environ, lambda code, headers, exc=None: answer.extend([code, headers])))
+    return answer[0], answer[1], body
+
+
+def test_a_retry_of_a_call_that_succeeded_gets_the_same_answer_without_running_twice() -> None:
+    counter = _Counter()
+    app = guarded(counter, mode="service")
+    first = _call(app, _signed("iam", HTTP_AMZ_SDK_INVOCATION_ID="inv-1", HTTP_AMZ_SDK_REQUEST="attempt=1; max=25"))
+    retry = _call(app, _signed("iam", HTTP_AMZ_SDK_INVOCATION_ID="inv-1", HTTP_AMZ_SDK_REQUEST="attempt=2; max=25"))
+    assert retry == first and counter.calls == 1
+    # Another call (a new invocation id, or none) runs, even with the same body.
+    other = _call(app, _signed("iam", HTTP_AMZ_SDK_INVOCATION_ID="inv-2", HTTP_AMZ_SDK_REQUEST="attempt=1; max=25"))
+    assert other[2] == b"created 2"
+    _call(app, _signed("iam", HTTP_AMZ_SDK_REQUEST="attempt=2; max=25"))
+    assert counter.calls == 3
+
+
+@pytest.mark.parametrize("code", ["500 Internal Server Error", "400 Bad Request"])
+def test_a_retry_of_a_call_that_failed_runs_again(code: str) -> None:
+    counter = _Counter(code)
+    app = guarded(counter, mode="service")
+    for attempt in (1, 2):
+        env = _signed("iam", HTTP_AMZ_SDK_INVOCATION_ID="inv-1", HTTP_AMZ_SDK_REQUEST=f"attempt={attempt}; max=25")
+        assert _call(app, env)[2] == f"created {attempt}".encode()
+    assert counter.calls == 2

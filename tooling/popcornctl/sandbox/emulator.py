@@ -1,26 +1,31 @@
-"""The emulator itself: moto's WSGI application served on 127.0.0.1, one request per service at a time.
+"""The emulator itself: moto's WSGI application served on 127.0.0.1, one request at a time.
 
 moto keeps its backends in plain dictionaries without locks. Terraform sends up to ten requests at once, and under
 load two of them can race inside moto (one iterates a dict another is growing); the request then fails with a
 500, the AWS SDK retries it, and a create that had already happened comes back as ``AlreadyExists`` — seen here
 as ``CreateAlias ... AlreadyExistsException`` for an alias only one resource creates.
 
-So two requests never run inside the same backend at once: each request holds the lock of its service (the SigV4
-signing name of its ``Authorization`` header) and of every service whose backend moto reads or writes while
-handling it (:data:`READS_ALSO`, :data:`EC2_READS_ALSO`: taken from moto's source, where one backend imports
-another). Locks are taken in name order, so two requests never wait for each other in a cycle. A request that
-names no service (the ``/moto-api`` reset, an unsigned call) or one that walks every backend (the tagging API)
-runs alone. Locks are per service, not per region or account: moto keeps IAM, S3 and Route 53 in one backend for
-every region, some calls reach across regions (VPC peering, KMS replicas, RDS snapshot copies) or accounts (STS
-walks every account's IAM), and the platform runs in one region of one account, so finer locks would gain nothing.
-An extension that reads another service's backend must add that edge to :data:`READS_ALSO`.
+So by default the emulator handles one request at a time (``serial``). ``POPCORN_SANDBOX_CONCURRENCY=service``
+lets requests to different backends run together: each request holds the lock of its service (the SigV4 signing
+name of its ``Authorization`` header) and of every service whose backend moto reads or writes while handling it
+(:data:`READS_ALSO`, :data:`EC2_READS_ALSO`: taken from moto's source, where one backend imports another), taken in
+name order so that two requests never wait for each other in a cycle; a request that names no service (the
+``/moto-api`` reset, an unsigned call) or one that walks every backend (the tagging API) runs alone. It is not the
+default: it made ``up dev --sandbox`` no faster (the emulator is busy 2-4 % of the run; ``bench/sandbox_up.py``
+measured serial / service 258 / 262 s), and a CI run with it failed once with ``CreateRole ...
+EntityAlreadyExists`` for a role only one resource creates, a race these locks did not cover.
 
-Connections are accepted by a thread each, so a slow request delays the others of its service but never refuses
-them. moto never calls its own HTTP endpoint while handling a request (nothing this platform uses does), so the
-locks cannot deadlock.
+Connections are accepted by a thread each, so a slow request delays the others but never refuses them. moto never
+calls its own HTTP endpoint while handling a request (nothing this platform uses does), so the locks cannot
+deadlock.
 
-``POPCORN_SANDBOX_CONCURRENCY=serial`` handles one request at a time, whatever its service (to compare, and as a
-fall-back). ``POPCORN_SANDBOX_TIMINGS=FILE`` appends one JSON line per request (service, operation, seconds waited
+An AWS SDK retries a call whose answer it did not get (a dropped connection, a 5xx) with the same
+``amz-sdk-invocation-id`` and ``attempt>1``. When the emulator had answered that call with success, running it
+again would turn a create that happened into ``AlreadyExists``; so the emulator keeps its recent successful answers
+by invocation id and gives a retry of such a call the same answer without running it twice (:class:`Answers`).
+An error is never replayed: the SDK retries a throttled or failed call to get a new answer.
+
+``POPCORN_SANDBOX_TIMINGS=FILE`` appends one JSON line per request (service, operation, seconds waited
 for locks, seconds inside moto) — what ``bench/sandbox_up.py`` reads.
 """
 
@@ -32,6 +37,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -45,7 +51,7 @@ if TYPE_CHECKING:
 
 CONCURRENCY_ENV = "POPCORN_SANDBOX_CONCURRENCY"
 TIMINGS_ENV = "POPCORN_SANDBOX_TIMINGS"
-MODES = ("service", "serial")
+MODES = ("serial", "service")
 
 # Services whose backends moto 5.2.5 touches while handling a request of the key's service (SigV4 signing names).
 READS_ALSO: dict[str, frozenset[str]] = {
@@ -231,28 +237,40 @@ def _materialized(app: WSGIApplication, environ: WSGIEnvironment, start_response
             close()
 
 
-def guarded(app: WSGIApplication, *, mode: str = "service", timings: str | None = None) -> WSGIApplication:
+def guarded(app: WSGIApplication, *, mode: str = "serial", timings: str | None = None) -> WSGIApplication:
     """``app`` with its response produced under the locks of the services the request touches (``mode`` service),
     or under one lock for all (``mode`` serial); each request timed into ``timings`` when given."""
     if mode not in MODES:
         raise ValueError(f"unknown emulator concurrency {mode!r}: set {CONCURRENCY_ENV} to one of {', '.join(MODES)}")
     locks = BackendLocks()
     log = _Timings(timings) if timings else None
+    answers = Answers()
 
     def handle(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         arrived = time.monotonic()
         service = service_of(environ)
         operation = operation_of(environ, service) if (log is not None or service == "ec2") else ""
         touched = None if mode == "serial" else services_touched(service, operation)
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
         with locks.holding(touched):
             entered = time.monotonic()
             status: list[str] = []
+            earlier = answers.get(invocation) if _attempt(environ) > 1 else None
+            if earlier is not None:
+                code, headers, body = earlier
+                status.append(code.split(" ", 1)[0] + " replayed")
+                start_response(code, list(headers))
+            else:
+                seen: list[tuple[str, list[tuple[str, str]]]] = []
 
-            def recording_start(code: str, headers: Any, exc_info: Any = None) -> Any:
-                status.append(code.split(" ", 1)[0])
-                return start_response(code, headers, exc_info)
+                def recording_start(code: str, headers: Any, exc_info: Any = None) -> Any:
+                    status.append(code.split(" ", 1)[0])
+                    seen.append((code, list(headers)))
+                    return start_response(code, headers, exc_info)
 
-            body = _materialized(app, environ, recording_start)
+                body = _materialized(app, environ, recording_start)
+                if invocation and seen:
+                    answers.put(invocation, seen[-1][0], seen[-1][1], body)
             left = time.monotonic()
         if log is not None:
             log.record(
@@ -261,6 +279,8 @@ def guarded(app: WSGIApplication, *, mode: str = "service", timings: str | None 
                     "service": service or "-",
                     "operation": operation,
                     "status": status[0] if status else "",
+                    # The AWS SDK's attempt header: attempt>1 is a retry of the same call (``amz-sdk-request``).
+                    "attempt": _attempt(environ),
                     "wait": round(entered - arrived, 4),
                     "busy": round(left - entered, 4),
                 }
@@ -270,20 +290,55 @@ def guarded(app: WSGIApplication, *, mode: str = "service", timings: str | None 
     return handle
 
 
+class Answers:
+    """The emulator's recent definitive answers by AWS SDK invocation id (bounded: retries follow within seconds)."""
+
+    SIZE = 512
+    LARGEST = 256 * 1024  # a large read (a state file) is cheap to run again, and not worth the memory
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, tuple[str, list[tuple[str, str]], list[bytes]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, invocation: str, code: str, headers: list[tuple[str, str]], body: list[bytes]) -> None:
+        """Keep the answer of a call that succeeded (an error changed nothing, and an SDK retries a throttled or failed
+        call to get a new answer), unless it is large."""
+        if not code.startswith("2") or sum(len(chunk) for chunk in body) > self.LARGEST:
+            return
+        with self._lock:
+            self._kept[invocation] = (code, headers, body)
+            self._kept.move_to_end(invocation)
+            while len(self._kept) > self.SIZE:
+                self._kept.popitem(last=False)
+
+    def get(self, invocation: str) -> tuple[str, list[tuple[str, str]], list[bytes]] | None:
+        """The answer already given to this call, if any."""
+        if not invocation:
+            return None
+        with self._lock:
+            return self._kept.get(invocation)
+
+
+def _attempt(environ: WSGIEnvironment) -> int:
+    match = re.search(r"attempt=(\d+)", environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+    return int(match.group(1)) if match else 1
+
+
 def serialized(app: WSGIApplication) -> WSGIApplication:
     """``app`` wrapped so that one request is handled at a time, its response body produced under the lock."""
     return guarded(app, mode="serial")
 
 
 class Emulator:
-    """moto's server in a thread of this process, requests guarded per service (see the module docstring)."""
+    """moto's server in a thread of this process, one request at a time unless ``mode`` is service (see the module
+    docstring)."""
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, *, mode: str | None = None, timings: str | None = None
     ) -> None:
         self.host = host
         self.port = port
-        self.mode = mode or os.environ.get(CONCURRENCY_ENV) or "service"
+        self.mode = mode or os.environ.get(CONCURRENCY_ENV) or "serial"
         self.timings = timings or os.environ.get(TIMINGS_ENV) or None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
