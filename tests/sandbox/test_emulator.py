@@ -133,8 +133,17 @@ def test_serial_mode_handles_one_request_at_a_time_whatever_the_service() -> Non
 
 
 def test_an_unknown_mode_is_refused_with_the_fix() -> None:
-    with pytest.raises(ValueError, match="POPCORN_SANDBOX_CONCURRENCY to one of service, serial"):
+    with pytest.raises(ValueError, match="POPCORN_SANDBOX_CONCURRENCY to one of serial, service"):
         guarded(_Probe(), mode="parallel")
+
+
+def test_the_emulator_handles_one_request_at_a_time_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    from popcornctl.sandbox.emulator import CONCURRENCY_ENV, Emulator
+
+    monkeypatch.delenv(CONCURRENCY_ENV, raising=False)
+    assert Emulator().mode == "serial"
+    monkeypatch.setenv(CONCURRENCY_ENV, "service")
+    assert Emulator().mode == "service"
 
 
 def test_the_operation_is_read_from_target_form_body_or_rest_path() -> None:
