@@ -110,10 +110,10 @@ def _overlap_of(app_wrapper: Any) -> int:
 
 def test_the_emulator_handles_one_request_at_a_time() -> None:
     """moto's backends have no locks: concurrent Terraform requests must not run inside moto together."""
-    from popcornctl.sandbox.emulator import serialized
+    from popcornctl.sandbox.emulator import guarded
 
     assert _overlap_of(lambda app: app) > 1, "the probe sees overlap when nothing serializes"
-    assert _overlap_of(serialized) == 1
+    assert _overlap_of(guarded) == 1  # the default mode
 
 
 def test_require_when_stopped_names_the_fix(tmp_path: Path) -> None:

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 CONCURRENCY_ENV = "POPCORN_SANDBOX_CONCURRENCY"
 TIMINGS_ENV = "POPCORN_SANDBOX_TIMINGS"
 MODES = ("serial", "service")
+# A WSGI answer: status line, headers, body.
+Answer = tuple[str, list[tuple[str, str]], list[bytes]]
 
 # Services whose backends moto 5.2.5 touches while handling a request of the key's service (SigV4 signing names).
 READS_ALSO: dict[str, frozenset[str]] = {
@@ -252,35 +254,36 @@ def guarded(app: WSGIApplication, *, mode: str = "serial", timings: str | None =
         operation = operation_of(environ, service) if (log is not None or service == "ec2") else ""
         touched = None if mode == "serial" else services_touched(service, operation)
         invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
+        attempt = _attempt(environ)
         with locks.holding(touched):
             entered = time.monotonic()
-            status: list[str] = []
-            earlier = answers.get(invocation) if _attempt(environ) > 1 else None
-            if earlier is not None:
-                code, headers, body = earlier
-                status.append(code.split(" ", 1)[0] + " replayed")
-                start_response(code, list(headers))
+            answer = answers.get(invocation) if attempt > 1 else None
+            replayed = answer is not None
+            if answer is not None:
+                start_response(answer[0], list(answer[1]))
+                body = answer[2]
             else:
                 seen: list[tuple[str, list[tuple[str, str]]]] = []
 
                 def recording_start(code: str, headers: Any, exc_info: Any = None) -> Any:
-                    status.append(code.split(" ", 1)[0])
                     seen.append((code, list(headers)))
                     return start_response(code, headers, exc_info)
 
                 body = _materialized(app, environ, recording_start)
-                if invocation and seen:
-                    answers.put(invocation, seen[-1][0], seen[-1][1], body)
+                answer = (*seen[-1], body) if seen else None
+                if invocation and answer is not None:
+                    answers.put(invocation, *answer)
             left = time.monotonic()
         if log is not None:
+            status = answer[0].split(" ", 1)[0] if answer is not None else ""
             log.record(
                 {
                     "at": round(time.time() - (left - arrived), 3),
                     "service": service or "-",
                     "operation": operation,
-                    "status": status[0] if status else "",
+                    "status": status + (" replayed" if replayed else ""),
                     # The AWS SDK's attempt header: attempt>1 is a retry of the same call (``amz-sdk-request``).
-                    "attempt": _attempt(environ),
+                    "attempt": attempt,
                     "wait": round(entered - arrived, 4),
                     "busy": round(left - entered, 4),
                 }
@@ -291,13 +294,13 @@ def guarded(app: WSGIApplication, *, mode: str = "serial", timings: str | None =
 
 
 class Answers:
-    """The emulator's recent definitive answers by AWS SDK invocation id (bounded: retries follow within seconds)."""
+    """The emulator's recent successful answers by AWS SDK invocation id (bounded: retries follow within seconds)."""
 
     SIZE = 512
     LARGEST = 256 * 1024  # a large read (a state file) is cheap to run again, and not worth the memory
 
     def __init__(self) -> None:
-        self._kept: OrderedDict[str, tuple[str, list[tuple[str, str]], list[bytes]]] = OrderedDict()
+        self._kept: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()
 
     def put(self, invocation: str, code: str, headers: list[tuple[str, str]], body: list[bytes]) -> None:
@@ -311,7 +314,7 @@ class Answers:
             while len(self._kept) > self.SIZE:
                 self._kept.popitem(last=False)
 
-    def get(self, invocation: str) -> tuple[str, list[tuple[str, str]], list[bytes]] | None:
+    def get(self, invocation: str) -> Answer | None:
         """The answer already given to this call, if any."""
         if not invocation:
             return None
@@ -322,11 +325,6 @@ class Answers:
 def _attempt(environ: WSGIEnvironment) -> int:
     match = re.search(r"attempt=(\d+)", environ.get("HTTP_AMZ_SDK_REQUEST", ""))
     return int(match.group(1)) if match else 1
-
-
-def serialized(app: WSGIApplication) -> WSGIApplication:
-    """``app`` wrapped so that one request is handled at a time, its response body produced under the lock."""
-    return guarded(app, mode="serial")
 
 
 class Emulator:
