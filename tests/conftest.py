@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,6 +127,14 @@ class MotoServer:
         from popcornctl.target import Target
 
         return Target("ap-northeast-2", self.endpoint).env({})
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of ``service`` on this emulator, made as popcornctl makes one for a sandbox target."""
+        import boto3
+
+        from popcornctl.target import Target
+
+        return boto3.client(service, **Target("ap-northeast-2", self.endpoint).boto3_kwargs())
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -17,26 +16,16 @@ DIMENSION = "ecs:service:DesiredCount"
 pytestmark = pytest.mark.sandbox
 
 
-def client(sandbox: Any, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=sandbox.endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 @pytest.fixture
 def aas(sandbox: Any) -> Any:
     """An ECS service to scale (AWS and moto refuse a target for a service that does not exist)."""
-    ecs = client(sandbox, "ecs")
+    ecs = sandbox.client("ecs")
     ecs.create_cluster(clusterName=CLUSTER)
     ecs.register_task_definition(
         family=SERVICE, containerDefinitions=[{"name": "api", "image": "nginx", "memory": 512}]
     )
     ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=SERVICE, desiredCount=1)
-    return client(sandbox, "application-autoscaling")
+    return sandbox.client("application-autoscaling")
 
 
 def register(aas: Any) -> str:
@@ -111,7 +100,7 @@ def test_applicationautoscaling_service_linked_role(aas: Any) -> None:
 def test_applicationautoscaling_policy_filters(sandbox: Any, aas: Any) -> None:
     """applicationautoscaling.policy_filters: the provider's read (PolicyNames + ResourceId) finds one policy, and
     a service whose name extends another's does not see its policies."""
-    ecs = client(sandbox, "ecs")
+    ecs = sandbox.client("ecs")
     ecs.create_service(cluster=CLUSTER, serviceName=f"{SERVICE}-gateway", taskDefinition=SERVICE, desiredCount=1)
     config = {
         "TargetValue": 70.0,

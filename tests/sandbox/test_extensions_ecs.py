@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
-
-from popcornctl.target import Target
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -21,13 +18,9 @@ STRATEGY = [
 ]
 
 
-def client(sandbox: Any, service: str) -> Any:
-    return boto3.client(service, **Target("ap-northeast-2", sandbox.endpoint).boto3_kwargs())
-
-
 def fargate_cluster(sandbox: Any) -> dict[str, Any]:
     """A cluster with the Fargate capacity providers, a task definition and a network, as envs/dev has them."""
-    ecs, ec2 = client(sandbox, "ecs"), client(sandbox, "ec2")
+    ecs, ec2 = sandbox.client("ecs"), sandbox.client("ec2")
     ecs.create_cluster(clusterName="c")
     ecs.put_cluster_capacity_providers(
         cluster="c",
@@ -84,7 +77,7 @@ def create_service(sandbox: Any, net: dict[str, Any], name: str = "s", **extra: 
         },
         **extra,
     }
-    service: dict[str, Any] = client(sandbox, "ecs").create_service(**request)["service"]
+    service: dict[str, Any] = sandbox.client("ecs").create_service(**request)["service"]
     return service
 
 
@@ -92,7 +85,7 @@ def test_ecs_service_settings_are_kept_and_a_strategy_means_no_launch_type(sandb
     """ecs.service_settings"""
     net = fargate_cluster(sandbox)
     created = create_service(sandbox, net)
-    (read,) = client(sandbox, "ecs").describe_services(cluster="c", services=["s"], include=["TAGS"])["services"]
+    (read,) = sandbox.client("ecs").describe_services(cluster="c", services=["s"], include=["TAGS"])["services"]
     for service in (created, read):
         assert service["capacityProviderStrategy"] == STRATEGY
         assert service["enableExecuteCommand"] is True
@@ -107,7 +100,7 @@ def test_ecs_service_settings_follow_update_service(sandbox: Any) -> None:
     """ecs.service_settings: UpdateService (the provider's in-place change) replaces what it names."""
     net = fargate_cluster(sandbox)
     create_service(sandbox, net)
-    ecs = client(sandbox, "ecs")
+    ecs = sandbox.client("ecs")
     ecs.update_service(
         cluster="c",
         service="s",
@@ -132,7 +125,7 @@ def test_a_launch_type_service_keeps_its_launch_type(sandbox: Any) -> None:
 def test_ecs_task_definition_family_status_after_deregistering(sandbox: Any) -> None:
     """ecs.task_definition_family_status: a family whose revisions are all deregistered (what a destroy does) is
     INACTIVE, not ACTIVE; one with a live revision is ACTIVE."""
-    ecs = client(sandbox, "ecs")
+    ecs = sandbox.client("ecs")
     container = [{"name": "app", "image": "nginx", "memory": 128}]
     gone = ecs.register_task_definition(family="gone", containerDefinitions=container)["taskDefinition"]
     ecs.register_task_definition(family="kept", containerDefinitions=container)

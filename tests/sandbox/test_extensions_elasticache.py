@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -23,25 +22,15 @@ EXAMPLE = REPO / "modules/elasticache/examples/basic"
 pytestmark = pytest.mark.sandbox
 
 
-def client(sandbox: Any, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=sandbox.endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 @pytest.fixture
 def ec(sandbox: Any) -> Any:
-    return client(sandbox, "elasticache")
+    return sandbox.client("elasticache")
 
 
 @pytest.fixture
 def subnet_group(sandbox: Any, ec: Any) -> str:
     """The module's subnet group over two private subnets in two AZs."""
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.45.0.0/16")["Vpc"]["VpcId"]
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.45.{20 + i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
@@ -292,7 +281,7 @@ def test_elasticache_tags(sandbox: Any, ec: Any, subnet_group: str) -> None:
     with pytest.raises(ClientError) as missing:
         ec.list_tags_for_resource(ResourceName=f"{ARN}:parametergroup:nope")
     assert code(missing) == "CacheParameterGroupNotFound"
-    tagging = client(sandbox, "resourcegroupstaggingapi")
+    tagging = sandbox.client("resourcegroupstaggingapi")
     found = tagging.get_resources(TagFilters=[{"Key": "Module", "Values": ["elasticache"]}])["ResourceTagMappingList"]
     assert [r["ResourceARN"] for r in found] == [params_arn]
 
@@ -349,7 +338,7 @@ def example(tmp_path: Path) -> Iterator[Path]:
 @pytest.mark.slow
 def test_the_elasticache_example_applies_converges_and_destroys(tf_session: Tf, sandbox: Any, example: Path) -> None:
     tf_session.apply(example, sandbox=sandbox)
-    ec = client(sandbox, "elasticache")
+    ec = sandbox.client("elasticache")
     group = ec.describe_replication_groups(ReplicationGroupId="popcorn-cache-ex-valkey")["ReplicationGroups"][0]
     assert group["MemberClusters"] == ["popcorn-cache-ex-valkey-001", "popcorn-cache-ex-valkey-002"]
     assert (group["Engine"], group["TransitEncryptionMode"], group["AuthTokenEnabled"]) == ("valkey", "required", True)
