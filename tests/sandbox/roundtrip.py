@@ -68,9 +68,7 @@ class Roundtrip:
         engine = self.tf.engine(self.sandbox)
         env = self.tf.env(self.workdir, self.sandbox)
         plan_file = self.tf.data_dir(self.workdir, "sandbox") / "destroy.tfplan"
-        res = engine.plan(
-            self.workdir, plan_file, variables={**self.variables, **overrides}, destroy=True, env=env
-        )
+        res = engine.plan(self.workdir, plan_file, variables={**self.variables, **overrides}, destroy=True, env=env)
         assert res.ok, f"terraform plan -destroy failed in {self.workdir}:\n{res.output}"
         res = engine.apply(self.workdir, plan_file, env=env)
         assert res.ok, f"terraform destroy failed in {self.workdir}:\n{res.output}"

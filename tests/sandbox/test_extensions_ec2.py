@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_extensions_ecs import client
 
 pytestmark = [pytest.mark.sandbox]
 
 
 def private_network(sandbox: Any) -> dict[str, str]:
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     groups = [ec2.create_security_group(GroupName=n, Description=n, VpcId=vpc)["GroupId"] for n in ("app", "db")]
@@ -20,7 +19,7 @@ def private_network(sandbox: Any) -> dict[str, str]:
 
 def run_broker(sandbox: Any, net: dict[str, str], **extra: Any) -> dict[str, Any]:
     """RunInstances as the provider sends it for modules/ec2-kafka's brokers (private subnet, no public IP)."""
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     request = {
         "ImageId": "ami-12c6146b",
         "MinCount": 1,
@@ -51,7 +50,7 @@ def test_ec2_instance_public_ip_is_absent_in_a_private_subnet(sandbox: Any) -> N
 def test_ec2_instance_public_ip_is_still_returned_when_requested(sandbox: Any) -> None:
     """ec2.instance_public_ip keeps the Association of an interface that has a public IP."""
     net = private_network(sandbox)
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     instance_id = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,
@@ -72,11 +71,11 @@ def test_ec2_instance_maintenance_options_are_returned_and_modified(sandbox: Any
     assert run_broker(sandbox, net)["MaintenanceOptions"] == {"AutoRecovery": "default"}
     disabled = run_broker(sandbox, net, MaintenanceOptions={"AutoRecovery": "disabled"})
     assert disabled["MaintenanceOptions"] == {"AutoRecovery": "disabled"}
-    plain = client(sandbox, "ec2").run_instances(
-        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=net["subnet"]
-    )["Instances"][0]
+    plain = sandbox.client("ec2").run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=net["subnet"])[
+        "Instances"
+    ][0]
     assert plain["MaintenanceOptions"] == {"AutoRecovery": "default"}
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     answer = ec2.modify_instance_maintenance_options(InstanceId=disabled["InstanceId"], AutoRecovery="default")
     assert answer["AutoRecovery"] == "default"
     again = ec2.describe_instances(InstanceIds=[disabled["InstanceId"]])["Reservations"][0]["Instances"][0]
@@ -88,7 +87,7 @@ def test_ec2_referenced_group_rule_description_is_kept(sandbox: Any, direction: 
     """ec2.referenced_group_rule_description: aws_vpc_security_group_*_rule with referenced_security_group_id
     authorizes a UserIdGroupPairs entry with its description and reads it back by rule id."""
     net = private_network(sandbox)
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     authorize = getattr(ec2, f"authorize_security_group_{direction}")
     permission = {
         "IpProtocol": "tcp",
@@ -120,11 +119,12 @@ def test_ec2_referenced_group_rule_description_is_kept(sandbox: Any, direction: 
 def test_ec2_instance_security_groups_of_a_network_interface_launch(sandbox: Any) -> None:
     """ec2.instance_security_groups: the provider launches a broker with associate_public_ip_address = false as a
     NetworkInterfaces specification; the instance then lists the interface's groups, as AWS does."""
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     net = private_network(sandbox)
     spec = {"DeviceIndex": 0, "SubnetId": net["subnet"], "Groups": [net["app"]], "AssociatePublicIpAddress": False}
     instance_id = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, NetworkInterfaces=[spec])[
-        "Instances"][0]["InstanceId"]
+        "Instances"
+    ][0]["InstanceId"]
     (instance,) = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"]
     assert [g["GroupId"] for g in instance["SecurityGroups"]] == [net["app"]]
     # Changing the groups (ModifyInstanceAttribute) is what the instance reports from then on.
@@ -138,11 +138,14 @@ def test_ec2_revoke_unknown_rule_id_answers_awss_code(sandbox: Any) -> None:
     succeeded) answers InvalidSecurityGroupRuleId.NotFound, which the provider's delete treats as done."""
     from botocore.exceptions import ClientError
 
-    ec2 = client(sandbox, "ec2")
+    ec2 = sandbox.client("ec2")
     net = private_network(sandbox)
     added = ec2.authorize_security_group_ingress(
-        GroupId=net["app"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
-                                            "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
+        GroupId=net["app"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}
+        ],
+    )
     rule_id = added["SecurityGroupRules"][0]["SecurityGroupRuleId"]
     ec2.revoke_security_group_ingress(GroupId=net["app"], SecurityGroupRuleIds=[rule_id])
     for revoke in (ec2.revoke_security_group_ingress, ec2.revoke_security_group_egress):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from roundtrip import Roundtrip, managed
@@ -60,7 +59,7 @@ def _monitoring(ec2: Any, instance_id: str) -> str:
 
 def test_monitor_and_unmonitor_instances_switch_detailed_monitoring(sandbox: Any) -> None:
     """`ec2.monitor_instances`: the provider's calls after creating an instance with monitoring (and on a change)."""
-    ec2 = boto3.client("ec2", endpoint_url=sandbox.endpoint)
+    ec2 = sandbox.client("ec2")
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     instance_id = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="m7i.large")["Instances"][0][
         "InstanceId"
@@ -91,7 +90,7 @@ def test_an_instance_with_detailed_monitoring_applies_plans_clean_and_destroys(
     workdir.mkdir()
     (workdir / "main.tf").write_text(INSTANCE_TF)
     run = Roundtrip(tf, sandbox, workdir, {"monitoring": "true"})
-    ec2 = boto3.client("ec2", endpoint_url=sandbox.endpoint)
+    ec2 = sandbox.client("ec2")
 
     run.apply()
     (instance,) = [r["values"] for r in managed(run.state()) if r["type"] == "aws_instance"]

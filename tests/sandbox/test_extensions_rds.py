@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from roundtrip import Roundtrip, copy_example, managed
 
@@ -25,7 +24,7 @@ PARAMETERS = [
 
 
 def _clients(sandbox: Any) -> tuple[Any, Any]:
-    return (boto3.client("rds", endpoint_url=sandbox.endpoint), boto3.client("kms", endpoint_url=sandbox.endpoint))
+    return (sandbox.client("rds"), sandbox.client("kms"))
 
 
 def _create(rds: Any, name: str, **extra: Any) -> dict[str, Any]:
@@ -120,7 +119,7 @@ def test_modified_parameters_read_back_as_the_users(sandbox: Any) -> None:
 def test_network_type_is_read_back(sandbox: Any) -> None:
     """`rds.network_type`: an instance reads back IPV4 (or what it asked for); subnet groups support IPV4."""
     rds, _ = _clients(sandbox)
-    ec2 = boto3.client("ec2", endpoint_url=sandbox.endpoint)
+    ec2 = sandbox.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"ap-northeast-2{az}")["Subnet"][

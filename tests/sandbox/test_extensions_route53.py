@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_extensions_ecs import client
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -20,7 +19,7 @@ REGION = "ap-northeast-2"
 
 def test_route53_private_zone_vpcs_are_kept(sandbox: Any) -> None:
     """route53.private_zone_vpcs"""
-    ec2, r53 = client(sandbox, "ec2"), client(sandbox, "route53")
+    ec2, r53 = sandbox.client("ec2"), sandbox.client("route53")
     vpc, other = (ec2.create_vpc(CidrBlock=c)["Vpc"]["VpcId"] for c in ("10.0.0.0/16", "10.1.0.0/16"))
     created = r53.create_hosted_zone(
         Name="kafka.goorm-popcorn-dev.internal",
@@ -46,7 +45,7 @@ def test_route53_private_zone_vpcs_are_kept(sandbox: Any) -> None:
 
 def test_route53_private_zone_vpcs_leave_public_zones_public(sandbox: Any) -> None:
     """route53.private_zone_vpcs changes nothing for a zone created without a VPC."""
-    r53 = client(sandbox, "route53")
+    r53 = sandbox.client("route53")
     created = r53.create_hosted_zone(Name="popcorn.example.com", CallerReference="terraform-2")
     assert created["HostedZone"]["Config"]["PrivateZone"] is False
     assert created["DelegationSet"]["NameServers"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from roundtrip import Roundtrip, copy_example, managed
@@ -31,7 +30,7 @@ RULE = {
 
 
 def _xray(sandbox: Any) -> Any:
-    return boto3.client("xray", endpoint_url=sandbox.endpoint)
+    return sandbox.client("xray")
 
 
 def _rule_named(xray: Any, name: str) -> dict[str, Any] | None:
@@ -148,7 +147,7 @@ def test_encryption_config_is_set_to_a_key_and_back(sandbox: Any) -> None:
     """`xray.encryption_config`: aws_xray_encryption_config's put, wait for ACTIVE, and read."""
     xray = _xray(sandbox)
     assert xray.get_encryption_config()["EncryptionConfig"] == {"Type": "NONE", "Status": "ACTIVE"}
-    key_arn = boto3.client("kms", endpoint_url=sandbox.endpoint).create_key()["KeyMetadata"]["Arn"]
+    key_arn = sandbox.client("kms").create_key()["KeyMetadata"]["Arn"]
 
     put = xray.put_encryption_config(Type="KMS", KeyId=key_arn)["EncryptionConfig"]
     assert put["Status"] == "UPDATING"

@@ -16,7 +16,7 @@ from typing import Any
 
 import botocore.exceptions
 import pytest
-from test_extensions_ecs import client, create_service, fargate_cluster
+from test_extensions_ecs import create_service, fargate_cluster
 
 from tfhelpers import Tf
 
@@ -28,7 +28,7 @@ NOT_ATTACHED = "The target group with targetGroupArn {} does not have an associa
 
 def target_group(sandbox: Any, net: dict[str, Any], attach: str | None) -> str:
     """A target group; ``attach`` = "listener" (default action), "rule" (a listener rule) or None."""
-    elb = client(sandbox, "elbv2")
+    elb = sandbox.client("elbv2")
     lb = elb.create_load_balancer(Name="lb", Subnets=net["subnets"], SecurityGroups=[net["group"]], Scheme="internal")[
         "LoadBalancers"
     ][0]["LoadBalancerArn"]
@@ -62,7 +62,7 @@ def test_ecs_target_group_has_load_balancer_rejects_create_service(sandbox: Any)
         create_service(sandbox, net, loadBalancers=lb_entry(arn))
     assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
     assert raised.value.response["Error"]["Message"] == NOT_ATTACHED.format(arn)
-    assert client(sandbox, "ecs").describe_services(cluster="c", services=["s"])["services"] == []
+    assert sandbox.client("ecs").describe_services(cluster="c", services=["s"])["services"] == []
 
 
 @pytest.mark.parametrize("attach", ["listener", "rule"])
@@ -80,7 +80,7 @@ def test_ecs_target_group_has_load_balancer_rejects_update_service(sandbox: Any)
     create_service(sandbox, net)
     arn = target_group(sandbox, net, attach=None)
     with pytest.raises(botocore.exceptions.ClientError) as raised:
-        client(sandbox, "ecs").update_service(cluster="c", service="s", loadBalancers=lb_entry(arn))
+        sandbox.client("ecs").update_service(cluster="c", service="s", loadBalancers=lb_entry(arn))
     assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
     assert raised.value.response["Error"]["Message"] == NOT_ATTACHED.format(arn)
 
@@ -88,7 +88,7 @@ def test_ecs_target_group_has_load_balancer_rejects_update_service(sandbox: Any)
 def test_ecs_strategy_providers_on_cluster(sandbox: Any) -> None:
     """ecs.strategy_providers_on_cluster: before PutClusterCapacityProviders the strategy is rejected."""
     net = fargate_cluster(sandbox)
-    client(sandbox, "ecs").create_cluster(clusterName="bare")
+    sandbox.client("ecs").create_cluster(clusterName="bare")
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         create_service(sandbox, net, cluster="bare")
     assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
@@ -134,7 +134,7 @@ def test_elbv2_internet_facing_needs_gateway(sandbox: Any) -> None:
     """elbv2.internet_facing_needs_gateway: AWS refuses an internet-facing load balancer until the VPC has an
     internet gateway (modules/vpc's public subnet IDs wait for the gateway route; docs/AWS_NOTES.md)."""
     net = fargate_cluster(sandbox)
-    elb, ec2 = client(sandbox, "elbv2"), client(sandbox, "ec2")
+    elb, ec2 = sandbox.client("elbv2"), sandbox.client("ec2")
     request = {"Name": "public", "Subnets": net["subnets"], "SecurityGroups": [net["group"]], "Type": "application"}
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         elb.create_load_balancer(**request)  # Scheme defaults to internet-facing
