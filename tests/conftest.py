@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -26,9 +28,16 @@ from typing import Any
 
 import pytest
 
+# The run's controller: the one pytest process, or the process that drives pytest-xdist's workers. Workers are
+# started after it imported this file, so they inherit what it exported here.
+IS_WORKER = "PYTEST_XDIST_WORKER" in os.environ
+
 # Inherited by everything the run starts: how the leak check recognises this run's processes (and only them).
-RUN_MARK = uuid.uuid4().hex
+RUN_MARK = os.environ["POPCORN_TEST_RUN"] if IS_WORKER else uuid.uuid4().hex
 os.environ["POPCORN_TEST_RUN"] = RUN_MARK
+# A folder every worker of the run shares (what the harness creates in the tree is listed there).
+if not IS_WORKER:
+    os.environ["POPCORN_TEST_SHARED"] = tempfile.mkdtemp(prefix="popcorn-test-run-")
 
 # Before anything imports moto or boto3: the emulator's options and an offline, dummy-credential world.
 os.environ.update(
@@ -46,7 +55,7 @@ os.environ.update(
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TF_CLI_CONFIG_FILE", "POPCORN_TERRAFORM"):
     os.environ.pop(_var, None)
 
-from tfhelpers import REPO, Tf  # noqa: E402
+from tfhelpers import REPO, Tf, remove_created_lock_files  # noqa: E402
 
 MIRROR_CANDIDATES = [os.environ.get("POPCORN_TEST_PROVIDER_MIRROR", ""), "/opt/tf-plugins"]
 PROVIDER_MIRROR = next(
@@ -173,7 +182,6 @@ def tf_session(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Pa
     os.environ["POPCORN_PLUGIN_CACHE_DIR"] = str(shared_plugin_cache)
     state = tmp_path_factory.mktemp("tf-state")
     yield Tf(mirror=PROVIDER_MIRROR, state_dir=state, data_root=tmp_path_factory.mktemp("tf-data"))
-    Tf.remove_created_lock_files()
 
 
 @pytest.fixture
@@ -228,11 +236,20 @@ def _marked_processes() -> dict[int, str]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _tree_before.update(_tree_state())
+    if not IS_WORKER:
+        _tree_before.update(_tree_state())
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-xdist has shut its workers down
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run when a test left a process (worker, emulator, Terraform) or a file in the tree behind."""
+    """Fail the run when a test left a process (worker, emulator, Terraform) or a file in the tree behind.
+
+    Checked once, by the run's controller, when every worker is done: the lock files the harness's own ``init``
+    created are removed first (they are the harness's, not a test's)."""
+    if IS_WORKER:
+        return
+    remove_created_lock_files()
+    shutil.rmtree(os.environ["POPCORN_TEST_SHARED"], ignore_errors=True)
     deadline = time.monotonic() + 30  # an interrupted Terraform may still be saving state: give it time
     leaked = _marked_processes()
     while leaked and time.monotonic() < deadline:

@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from popcornctl.engine import ProcessEngine, TfResult, make_engine
 from popcornctl.settings import Settings
@@ -94,6 +94,35 @@ def resources(plan: Mapping[str, Any], type: str | None = None) -> list[dict[str
     return out
 
 
+# `terraform init` writes .terraform.lock.hcl into the folder it runs in (the tree). The ones the harness creates
+# are listed in the run's shared folder (every pytest-xdist worker appends to one list) and removed once, when the
+# whole run ends (tests/conftest.py): a worker that finishes early never pulls a lock file from under another.
+_CREATED_LOCKS = "created-lock-files"
+
+
+def _created_locks_list() -> Path:
+    return Path(os.environ["POPCORN_TEST_SHARED"]) / _CREATED_LOCKS
+
+
+def record_created_lock_file(path: Path) -> None:
+    """Note a lock file that ``init`` is about to create in the tree (one line, appended atomically)."""
+    with _created_locks_list().open("a") as listing:
+        listing.write(f"{path.resolve()}\n")
+
+
+def created_lock_files() -> set[Path]:
+    """The lock files the harness created in the tree so far, in any worker of this run."""
+    listing = _created_locks_list()
+    return {Path(line) for line in listing.read_text().splitlines() if line} if listing.exists() else set()
+
+
+def remove_created_lock_files() -> None:
+    """Remove the lock files the harness created in the tree (the end of the run)."""
+    for path in created_lock_files():
+        path.unlink(missing_ok=True)
+    _created_locks_list().unlink(missing_ok=True)
+
+
 @dataclass
 class Tf:
     """Runs Terraform through popcornctl's engine (embedded, or ``terraform`` a system binary) with the provider
@@ -103,16 +132,6 @@ class Tf:
     state_dir: Path
     data_root: Path
     terraform: str | None = None  # a system binary instead of the embedded engine
-    # `terraform init` writes .terraform.lock.hcl into the folder it runs in (the tree): the ones it created,
-    # removed when the test session ends (see tests/conftest.py), so no test leaves a file behind.
-    created_lock_files: ClassVar[set[Path]] = set()
-
-    @classmethod
-    def remove_created_lock_files(cls) -> None:
-        """Remove the dependency lock files `init` created in the tree during this session."""
-        for path in cls.created_lock_files:
-            path.unlink(missing_ok=True)
-        cls.created_lock_files.clear()
 
     def engine(self, sandbox: Any = None) -> ProcessEngine:
         target = Target(REGION, sandbox.endpoint if sandbox is not None else None)
@@ -137,7 +156,7 @@ class Tf:
              backend_config: Mapping[str, str] | None = None) -> TfResult:
         lock_file = workdir / ".terraform.lock.hcl"
         if not lock_file.exists():
-            Tf.created_lock_files.add(lock_file)
+            record_created_lock_file(lock_file)
         res = self.engine(sandbox).init(
             workdir, backend=backend, backend_config=backend_config, env=self.env(workdir, sandbox)
         )

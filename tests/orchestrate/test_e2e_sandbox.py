@@ -24,6 +24,7 @@ import pytest
 
 from clirunner import run_cli
 from popcornctl.orchestrate.run_report import SCHEMA
+from tfhelpers import created_lock_files
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
 
@@ -45,10 +46,12 @@ def _report(path: Path) -> dict[str, Any]:
 
 
 def _untracked_under_stacks() -> set[str]:
-    """Untracked and ignored paths under the stack folders (what a run could leave in the tree)."""
+    """Untracked and ignored paths under the stack folders (what a run could leave in the tree), but the lock files
+    the test harness's own ``init`` creates there (another worker may run one meanwhile; see tests/tfhelpers.py)."""
     out = subprocess.run(["git", "status", "--ignored", "--porcelain", "--", "bootstrap", "global", "envs", "modules"],
                          cwd=REPO, capture_output=True, text=True, check=True).stdout
-    return {line[3:] for line in out.splitlines() if line[:2] in ("??", "!!")}
+    harness = {str(path.relative_to(REPO.resolve())) for path in created_lock_files()}
+    return {line[3:] for line in out.splitlines() if line[:2] in ("??", "!!") and line[3:] not in harness}
 
 
 def _left_in_the_emulator(clients: Any, prefix: str) -> list[str]:
