@@ -52,7 +52,9 @@ os.environ.update(
     AWS_DEFAULT_REGION="ap-northeast-2",
     AWS_REGION="ap-northeast-2",
 )
-for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TF_CLI_CONFIG_FILE", "POPCORN_TERRAFORM"):
+# COLUMNS/LINES too: pytest-xdist's workers inherit COLUMNS=80, and output width is something tests set themselves.
+for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TF_CLI_CONFIG_FILE", "POPCORN_TERRAFORM",
+             "COLUMNS", "LINES"):
     os.environ.pop(_var, None)
 
 from tfhelpers import REPO, Tf, remove_created_lock_files  # noqa: E402

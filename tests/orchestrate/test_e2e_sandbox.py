@@ -50,7 +50,8 @@ def _untracked_under_stacks() -> set[str]:
     the test harness's own ``init`` creates there (another worker may run one meanwhile; see tests/tfhelpers.py)."""
     out = subprocess.run(["git", "status", "--ignored", "--porcelain", "--", "bootstrap", "global", "envs", "modules"],
                          cwd=REPO, capture_output=True, text=True, check=True).stdout
-    harness = {str(path.relative_to(REPO.resolve())) for path in created_lock_files()}
+    repo = REPO.resolve()
+    harness = {str(path.relative_to(repo)) for path in created_lock_files() if path.is_relative_to(repo)}
     return {line[3:] for line in out.splitlines() if line[:2] in ("??", "!!") and line[3:] not in harness}
 
 
