@@ -71,10 +71,6 @@ NO_MIRROR_REASON = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Files with a slow test first (in their own order, as are the rest): pytest-xdist hands files out in this order,
-    # so the long ones start at once instead of ending the run on one busy worker.
-    slow_files = {item.path for item in items if "slow" in item.keywords}
-    items.sort(key=lambda item: item.path not in slow_files)
     if PROVIDER_MIRROR is None:
         skip = pytest.mark.skip(reason=NO_MIRROR_REASON)
         for item in items:
