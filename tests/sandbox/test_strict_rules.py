@@ -11,6 +11,9 @@ ecs.strategy_providers_on_cluster: a capacity provider strategy naming a provide
 
 from __future__ import annotations
 
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ import botocore.exceptions
 import pytest
 from test_extensions_ecs import create_service, fargate_cluster
 
+from popcornctl.engine.base import RUNNING, TfResult
 from tfhelpers import Tf
 
 pytestmark = [pytest.mark.sandbox]
@@ -117,10 +121,12 @@ def _config(tmp_path: Path, service_waits_for_rule: bool) -> Path:
 def test_ecs_target_group_has_load_balancer_with_the_real_provider(tf: Tf, sandbox: Any, tmp_path: Path) -> None:
     """ecs.target_group_has_load_balancer: a configuration whose service does not wait for its listener rule
     fails to apply with AWS's error; the same configuration with the edge applies, and plans 0 changes after."""
-    with pytest.raises(AssertionError) as failed:
-        tf.apply(_config(tmp_path, service_waits_for_rule=False), sandbox=sandbox)
-    assert "InvalidParameterException" in str(failed.value)
-    assert "does not have an associated load balancer" in str(failed.value)
+    unordered = _config(tmp_path, service_waits_for_rule=False)
+    answer, result = _apply_until_create_service_is_refused(tf, sandbox, unordered, tmp_path / "provider.log")
+    (group,) = sandbox.client("elbv2").describe_target_groups(Names=["strict-proof"])["TargetGroups"]
+    assert NOT_ATTACHED.format(group["TargetGroupArn"]) in answer, answer
+    assert not result.ok and result.interrupted, result.output
+    assert sandbox.client("ecs").describe_services(cluster="strict-proof", services=["strict-proof"])["services"] == []
 
     sandbox.reset()
     ordered = _config(tmp_path, service_waits_for_rule=True)
@@ -128,6 +134,33 @@ def test_ecs_target_group_has_load_balancer_with_the_real_provider(tf: Tf, sandb
     again = tf.plan_json(ordered, sandbox=sandbox)
     changed = [rc["address"] for rc in again["resource_changes"] if rc["change"]["actions"] != ["no-op"]]
     assert changed == [], f"the emulator reads the service back differently from what was applied: {changed}"
+
+
+# The provider retries this refusal for 4 minutes (propagationTimeout + serviceCreateTimeout in its
+# retryServiceCreate) before it reports it, as it does against AWS: the first refusal in its debug log is the proof,
+# and the apply is then stopped the way a user's Ctrl-C stops it.
+REFUSED = re.compile(r"InvalidParameterException[^\n]*does not have an associated load balancer")
+
+
+def _apply_until_create_service_is_refused(
+    tf: Tf, sandbox: Any, workdir: Path, log: Path, patience: float = 600
+) -> tuple[str, TfResult]:
+    tf.plan_json(workdir, sandbox=sandbox)
+    plan_file = tf.data_dir(workdir, "sandbox") / "test.tfplan"
+    env = {**tf.env(workdir, sandbox), "TF_LOG_PROVIDER": "DEBUG", "TF_LOG_PATH": str(log)}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        applying = pool.submit(tf.engine(sandbox).apply, workdir, plan_file, env=env)
+        deadline = time.monotonic() + patience
+        found = None
+        while found is None and not applying.done() and time.monotonic() < deadline:
+            time.sleep(1)
+            found = REFUSED.search(log.read_text(errors="replace")) if log.exists() else None
+        for running in RUNNING.snapshot():
+            if running.workdir == workdir:
+                running.interrupt()
+        result = applying.result()
+    assert found is not None, f"CreateService was not refused:\n{result.output[-3000:]}"
+    return found.group(0), result
 
 
 def test_elbv2_internet_facing_needs_gateway(sandbox: Any) -> None:
