@@ -57,6 +57,7 @@ for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TF_CLI_CON
              "COLUMNS", "LINES"):
     os.environ.pop(_var, None)
 
+from devsandbox import SHARED_ENVIRONMENT_FILES, SHARED_ENVIRONMENT_GROUP, AppliedDev, bring_up  # noqa: E402
 from tfhelpers import REPO, Tf, remove_created_lock_files  # noqa: E402
 
 MIRROR_CANDIDATES = [os.environ.get("POPCORN_TEST_PROVIDER_MIRROR", ""), "/opt/tf-plugins"]
@@ -76,6 +77,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "terraform" in item.keywords:
                 item.add_marker(skip)
+    strays = sorted({_test_file(item.nodeid) for item in items if "dev_on_sandbox" in getattr(item, "fixturenames", ())}
+                    - SHARED_ENVIRONMENT_FILES)
+    if strays:
+        raise pytest.UsageError(
+            f"{', '.join(strays)} uses dev_on_sandbox: add it to tests/devsandbox.py SHARED_ENVIRONMENT_FILES, "
+            "so that pytest-xdist runs it on the worker that holds the environment"
+        )
+
+
+def _test_file(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``, except that the files sharing ``dev_on_sandbox`` go to one worker together (the
+    environment is a session fixture: one per worker that asks for it)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedEnvironmentScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = _test_file(nodeid)
+            return SHARED_ENVIRONMENT_GROUP if file in SHARED_ENVIRONMENT_FILES else file
+
+    return SharedEnvironmentScheduling(config, log)
 
 
 _real_connect = socket.socket.connect
@@ -184,6 +212,25 @@ def tf_session(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Pa
     os.environ["POPCORN_PLUGIN_CACHE_DIR"] = str(shared_plugin_cache)
     state = tmp_path_factory.mktemp("tf-state")
     yield Tf(mirror=PROVIDER_MIRROR, state_dir=state, data_root=tmp_path_factory.mktemp("tf-data"))
+
+
+@pytest.fixture(scope="session")
+def dev_on_sandbox(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Path,
+                   tf_session: Tf) -> Iterator[AppliedDev]:
+    """envs/dev applied once on popcornctl's sandbox for the tests that read or change an applied environment
+    (tests/devsandbox.py); its sandbox is stopped when the run ends."""
+    from popcornctl.sandbox import Sandbox
+
+    state_dir = tmp_path_factory.mktemp("dev-on-sandbox-state")
+    try:
+        with pytest.MonkeyPatch.context() as mp:  # only while it is brought up: users set their own
+            mp.setenv("POPCORN_STATE_DIR", str(state_dir))
+            mp.setenv("POPCORN_PLUGIN_CACHE_DIR", str(shared_plugin_cache))
+            mp.setenv("POPCORN_PROVIDER_MIRROR", str(tf_session.mirror))
+            applied = bring_up(state_dir, tmp_path_factory.mktemp("dev-on-sandbox"))
+        yield applied
+    finally:
+        Sandbox(state_dir).stop()
 
 
 @pytest.fixture

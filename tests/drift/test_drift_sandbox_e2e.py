@@ -1,6 +1,7 @@
 """The issue's end-to-end case: `up dev --sandbox`, six out-of-band changes with boto3, then `drift dev --sandbox`.
 
-One applied environment serves every test here (a module-scoped fixture: the apply takes about five minutes). The
+The applied environment is the run's shared one (tests/devsandbox.py: `up dev --sandbox` from empty; the apply
+takes about five minutes; what its other users read was captured before this file changes it). One module-scoped
 fixture scans twice through the command line, before and after the changes, and once more through the API with
 two ignore rules. Right after `up` a plan shows 0 changes (the emulator reads back what it was given:
 tooling/popcornctl/sandbox/extensions); the scan before the changes records what a refresh still reads
@@ -23,6 +24,7 @@ import pytest
 from outofband import Expected, make_changes
 
 from clirunner import run_cli
+from devsandbox import AppliedDev
 from popcornctl.drift import load_schema
 from popcornctl.drift.model import DriftReport
 from tfhelpers import REPO
@@ -76,44 +78,38 @@ def _objects(s3: Any) -> tuple[dict[str, bytes], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Path, tf_session: Any) -> Iterator[Scanned]:
+def dev(dev_on_sandbox: AppliedDev, tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Path,
+        tf_session: Any) -> Iterator[Scanned]:
     from popcornctl.config import load_config
     from popcornctl.config.drift import DriftTable, IgnoreRule
     from popcornctl.drift import DriftOptions, scan
     from popcornctl.drift.state import read_states
     from popcornctl.runtime import Runtime
-    from popcornctl.sandbox import Sandbox
     from popcornctl.settings import Settings
 
-    state_dir = tmp_path_factory.mktemp("drift-e2e-state")
     out = tmp_path_factory.mktemp("drift-e2e-out")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POPCORN_STATE_DIR", str(state_dir))
+        mp.setenv("POPCORN_STATE_DIR", str(dev_on_sandbox.state_dir))
         mp.setenv("POPCORN_PLUGIN_CACHE_DIR", str(shared_plugin_cache))
         mp.setenv("POPCORN_PROVIDER_MIRROR", str(tf_session.mirror))
-        try:
-            code, _, err = _cli("up", "dev", "--sandbox", "--auto-approve", "--no-checkov")
-            assert code == 0, err
-            code, out_text, err = _cli("drift", "dev", "--sandbox", "--output", "json")
-            assert code in (0, 1), err
-            baseline = json.loads(out_text)
-            rt = Runtime(Settings(repo=REPO), sandbox=True, start_sandbox=False)
-            s3 = rt.clients.client("s3")
-            objects_before, versions_before = _objects(s3)
-            expected = make_changes(rt.clients, read_states(rt.clients, rt.config.backend, ["envs/dev"]))
-            markdown, report = out / "drift.md", out / "drift.json"
-            after_code, _, err = _cli("drift", "dev", "--sandbox", "--output", "markdown", "--out", str(markdown),
-                                      "--report", str(report))
-            rules = [IgnoreRule(address=expected.scaled_address, attributes=["desired_count"], reason="scaled in a test"),
-                     IgnoreRule(address=f"aws_instance.{expected.instance}", reason="a test's instance")]
-            ruled_rt = Runtime(Settings(repo=REPO), sandbox=True, start_sandbox=False)
-            ruled_rt.__dict__["config"] = dataclasses.replace(load_config(REPO), drift=DriftTable(ignore=rules))
-            ruled = scan(ruled_rt, DriftOptions(env="dev"))
-            objects_after, versions_after = _objects(s3)
-            yield Scanned(expected, baseline, json.loads(report.read_text()), after_code, markdown.read_text(), ruled,
-                          objects_before, objects_after, versions_before, versions_after)
-        finally:
-            Sandbox(state_dir).stop()
+        code, out_text, err = _cli("drift", "dev", "--sandbox", "--output", "json")
+        assert code in (0, 1), err
+        baseline = json.loads(out_text)
+        rt = Runtime(Settings(repo=REPO), sandbox=True, start_sandbox=False)
+        s3 = rt.clients.client("s3")
+        objects_before, versions_before = _objects(s3)
+        expected = make_changes(rt.clients, read_states(rt.clients, rt.config.backend, ["envs/dev"]))
+        markdown, report = out / "drift.md", out / "drift.json"
+        after_code, _, err = _cli("drift", "dev", "--sandbox", "--output", "markdown", "--out", str(markdown),
+                                  "--report", str(report))
+        rules = [IgnoreRule(address=expected.scaled_address, attributes=["desired_count"], reason="scaled in a test"),
+                 IgnoreRule(address=f"aws_instance.{expected.instance}", reason="a test's instance")]
+        ruled_rt = Runtime(Settings(repo=REPO), sandbox=True, start_sandbox=False)
+        ruled_rt.__dict__["config"] = dataclasses.replace(load_config(REPO), drift=DriftTable(ignore=rules))
+        ruled = scan(ruled_rt, DriftOptions(env="dev"))
+        objects_after, versions_after = _objects(s3)
+        yield Scanned(expected, baseline, json.loads(report.read_text()), after_code, markdown.read_text(), ruled,
+                      objects_before, objects_after, versions_before, versions_after)
 
 
 def _items(report: dict[str, Any]) -> dict[tuple[str, str], set[str]]:

@@ -1,22 +1,18 @@
 """envs/dev applied on the sandbox with the sandbox profile, the way a user brings dev up from nothing:
-bootstrap (local state: it creates the state bucket and lock table), the global stacks (their real S3 backend,
-now on the sandbox) and envs/dev (S3 backend, terraform.tfvars + sandbox.tfvars). Then a second plan: it must show
-0 changes (the emulator reads back what it was given: tooling/popcornctl/sandbox/extensions).
+`popcornctl up dev --sandbox` (bootstrap with local state, migrated into the bucket it creates; the global stacks;
+envs/dev with terraform.tfvars + sandbox.tfvars). Then a second plan of envs/dev: it must show 0 changes (the
+emulator reads back what it was given: tooling/popcornctl/sandbox/extensions).
 
-Runs the stacks with the `tf` runner directly (not `popcornctl up`, whose own end-to-end test is in
-tests/orchestrate), so it proves the HCL independently of the orchestrator. The runtime and the peak memory (the
-largest Terraform process, and the whole process tree with the emulator) are written to
-artifacts/plans/dev-sandbox-apply.json (the state and the second plan next to it).
+The environment is the run's shared one (tests/devsandbox.py, also used by the drift end-to-end), read right after
+`up`. This file checks what the HCL creates; `up`'s own behaviour from empty to teardown is tested in
+tests/orchestrate/test_e2e_sandbox.py. The runtime and the peak memory (the largest Terraform process, and the
+whole process tree with the sandbox) are written to artifacts/plans/dev-sandbox-apply.json (the state and the
+second plan next to it).
 """
 
 from __future__ import annotations
 
 import json
-import resource
-import shutil
-import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +21,7 @@ from envsupport import (
     SANDBOX_EXCLUDED_TYPES,
     SANDBOX_EXTENDED_TYPES,
     SERVICES,
-    TreeMemory,
     dashboard_widgets,
-    env_dir,
     malformed_metric_widgets,
     missing_cells,
     monitoring_matrix,
@@ -35,7 +29,8 @@ from envsupport import (
     values,
 )
 
-from tfhelpers import REPO, Tf
+from devsandbox import AppliedDev
+from tfhelpers import REPO
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
 
@@ -43,58 +38,20 @@ pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
 GLOBAL_STACKS = [p.relative_to(REPO).as_posix() for p in sorted(REPO.glob("global/*")) if any(p.glob("*.tf"))]
 
 
-def _peak_child_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def _bootstrap_copy(tmp_path: Path) -> Path:
-    """bootstrap/ with a local backend: its first run cannot use the bucket it creates (see bootstrap/backend.tf)."""
-    work = tmp_path / "bootstrap"
-    work.mkdir()
-    for f in [*(REPO / "bootstrap").glob("*.tf"), REPO / "bootstrap" / "sandbox.tfvars"]:
-        if f.name != "backend.tf":
-            shutil.copy(f, work / f.name)
-    (work / "backend.tf").write_text('terraform {\n  backend "local" {}\n}\n')
-    return work
-
-
 @pytest.mark.timeout(3600)
-def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: Tf, tmp_path: Path) -> None:
-    # Own data dirs: the session's plan fixtures keep theirs for envs/dev (a different backend state).
-    runner = Tf(mirror=tf.mirror, state_dir=tmp_path / "state", data_root=tmp_path / "tf-data")
-    timings: dict[str, float] = {}
-
-    def apply(name: str, workdir: Path, backend: bool) -> None:
-        started = time.monotonic()
-        var_files = [workdir / "sandbox.tfvars"]
-        runner.apply(workdir, sandbox=sandbox, var_files=var_files, backend=backend)
-        timings[name] = round(time.monotonic() - started, 1)
-
-    started = time.monotonic()
-    with TreeMemory() as memory:
-        apply("bootstrap", _bootstrap_copy(tmp_path), backend=True)
-        with ThreadPoolExecutor(max_workers=2) as pool:  # independent stacks, as popcornctl runs them
-            for future in [pool.submit(apply, s, REPO / s, True) for s in GLOBAL_STACKS]:
-                future.result()
-        apply("envs/dev", env_dir("dev"), backend=True)
-    total = round(time.monotonic() - started, 1)
-
-    engine, env = runner.engine(sandbox), runner.env(env_dir("dev"), sandbox)
-    outputs = engine.output(env_dir("dev"), env=env)
-    state = engine.show_json(env_dir("dev"), env=env)
+def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(dev_on_sandbox: AppliedDev) -> None:
+    applied = dev_on_sandbox
+    results = {s["stack"]: s["result"] for s in applied.up_report["stacks"]}
+    assert results == dict.fromkeys(["bootstrap", *GLOBAL_STACKS, "envs/dev"], "applied")
+    outputs, state, second = applied.outputs, applied.state, applied.second_plan
     managed = [r for r in _all_resources(state["values"]["root_module"]) if r["mode"] == "managed"]
 
     # The second plan, with the same profile: nothing to change.
-    second = runner.plan_json(env_dir("dev"), sandbox=sandbox, var_files=[env_dir("dev") / "sandbox.tfvars"],
-                              backend=True)
     drift = sorted({f"{rc['address']} {rc['change']['actions']}" for rc in second["resource_changes"]
                     if rc["change"]["actions"] != ["no-op"] and rc["mode"] == "managed"})
     summary = {
-        "seconds": {"total": total, **timings},
-        "peak_rss_mib": {
-            "largest_terraform_process": round(_peak_child_rss_mib()),
-            "whole_run": round(memory.peak_mib),  # pytest + in-process emulator + Terraform + provider plugins
-        },
+        "seconds": applied.seconds,
+        "peak_rss_mib": applied.peak_rss_mib,  # whole_run: pytest + the sandbox + Terraform + provider plugins
         "resources_in_dev_state": len(managed),
         "second_plan_changes": drift,
     }
@@ -122,9 +79,10 @@ def test_dev_applies_on_the_sandbox_with_bootstrap_and_global(sandbox: Any, tf: 
     assert db["performance_insights_enabled"] and db["performance_insights_kms_key_id"], "Performance Insights"
     assert db["parameter_group_name"].startswith("goorm-popcorn-dev-postgres-"), "the custom parameter group"
     assert all(r["values"]["monitoring"] for r in managed if r["type"] == "aws_instance"), "detailed monitoring"
-    import boto3
+    from popcornctl.aws import Clients
+    from popcornctl.target import Target
 
-    xray = boto3.client("xray", endpoint_url=sandbox.endpoint)
+    xray = Clients(Target("ap-northeast-2", applied.endpoint)).client("xray")
     assert xray.get_encryption_config()["EncryptionConfig"]["Type"] == "KMS", "global/account's trace encryption"
     assert len(managed) > 150
     assert drift == [], f"a second plan right after the apply must show 0 changes: {drift}"
