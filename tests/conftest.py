@@ -77,13 +77,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "terraform" in item.keywords:
                 item.add_marker(skip)
-    strays = sorted({_test_file(item.nodeid) for item in items if "dev_on_sandbox" in getattr(item, "fixturenames", ())}
-                    - SHARED_ENVIRONMENT_FILES)
+    _order_the_shared_environment_files(items)
+
+
+def _order_the_shared_environment_files(items: list[pytest.Item]) -> None:
+    """The tests on the shared applied environment run in the order of SHARED_ENVIRONMENT_FILES (each worker
+    collects the same list, and pytest-xdist runs a group in collection order); a file not listed is refused."""
+    users = [i for i, item in enumerate(items) if "dev_on_sandbox" in getattr(item, "fixturenames", ())]
+    strays = sorted({_test_file(items[i].nodeid) for i in users} - set(SHARED_ENVIRONMENT_FILES))
     if strays:
         raise pytest.UsageError(
             f"{', '.join(strays)} uses dev_on_sandbox: add it to tests/devsandbox.py SHARED_ENVIRONMENT_FILES, "
-            "so that pytest-xdist runs it on the worker that holds the environment"
+            "in the order it must run (it then runs on the worker that holds the environment)"
         )
+    ordered = sorted((items[i] for i in users), key=lambda item: SHARED_ENVIRONMENT_FILES.index(_test_file(item.nodeid)))
+    for position, item in zip(users, ordered, strict=True):
+        items[position] = item
 
 
 def _test_file(nodeid: str) -> str:

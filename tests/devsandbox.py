@@ -1,20 +1,23 @@
-"""envs/dev brought up once on popcornctl's own sandbox, as a user brings it up: ``popcornctl up dev --sandbox``
-from an empty emulator (bootstrap with local state then migrated, the global stacks, envs/dev), then a second,
-plain plan of envs/dev.
+"""envs/dev brought up once per test run on popcornctl's own sandbox, as a user brings it up: the README's
+``popcornctl up dev --sandbox`` from an empty emulator (bootstrap with local state then migrated, the global
+stacks, envs/dev), then the same command again, as a user re-runs it.
 
-Applying envs/dev takes about five minutes, so the tests that only need *an* applied environment share this one
-(the session fixture ``dev_on_sandbox`` in tests/conftest.py): the HCL's content checks
-(tests/envs/test_envs_sandbox_apply.py) and the drift end-to-end (tests/drift/test_drift_sandbox_e2e.py). What the
-content checks read is captured here, before any test touches the environment, because the drift test then
-changes it behind Terraform's back. The files that use the fixture run on one pytest-xdist worker
-(:data:`SHARED_ENVIRONMENT_FILES`, enforced by the conftest), so the environment is applied once per run.
-``popcornctl up``'s own convergence and teardown are proven from empty in tests/orchestrate/test_e2e_sandbox.py.
+Bringing envs/dev up takes about five minutes, so the tests that need an applied environment share this one (the
+session fixture ``dev_on_sandbox`` in tests/conftest.py), in this order (:data:`SHARED_ENVIRONMENT_FILES`):
+
+1. the drift end-to-end changes it behind Terraform's back, scans, and removes what it created;
+2. the HCL's content checks read the state and the second plan;
+3. the end-to-end of ``up`` checks both runs' reports, then runs ``down`` and lists the emulator.
+
+What 2 and 3 read of the two runs is captured here, before 1 changes anything. The files run on one
+pytest-xdist worker in that order (both enforced by tests/conftest.py), so the environment is applied once.
 """
 
 from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,14 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from clirunner import run_cli
-from tfhelpers import REPO
+from tfhelpers import REPO, created_lock_files
 
-# The test files that use ``dev_on_sandbox``: pytest-xdist hands them to the same worker.
-SHARED_ENVIRONMENT_FILES = frozenset({
-    "tests/envs/test_envs_sandbox_apply.py",
+# The test files that use ``dev_on_sandbox``, in the order they run (the last one destroys the environment).
+SHARED_ENVIRONMENT_FILES = (
     "tests/drift/test_drift_sandbox_e2e.py",
-})
+    "tests/envs/test_envs_sandbox_apply.py",
+    "tests/orchestrate/test_e2e_sandbox.py",
+)
 SHARED_ENVIRONMENT_GROUP = "dev-on-sandbox"
+STACK_FOLDERS = ("bootstrap", "global", "envs", "modules")
 
 
 @dataclass
@@ -38,10 +43,12 @@ class AppliedDev:
 
     state_dir: Path  # popcornctl's state dir of the run (its sandbox, run folders)
     endpoint: str  # the sandbox's endpoint
-    up_report: dict[str, Any]  # `up --report`
-    seconds: dict[str, float]  # the whole `up` and each stack's share
-    peak_rss_mib: dict[str, float]
-    second_plan: dict[str, Any]  # plan JSON of envs/dev right after `up` (its prior_state is the applied state)
+    tree_before: set[str]  # untracked and ignored paths under the stack folders before the first run
+    up_report: dict[str, Any]  # the first `up --report`
+    second_up_report: dict[str, Any]  # the second one
+    seconds: dict[str, float]  # each run, and each stack's share of the first
+    peak_rss_mib: dict[str, float]  # during the two runs
+    second_plan: dict[str, Any]  # envs/dev's plan JSON in the second `up` (its prior_state is the applied state)
 
     @property
     def state(self) -> dict[str, Any]:
@@ -120,30 +127,45 @@ def _peak_child_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def untracked_under_stacks() -> set[str]:
+    """Untracked and ignored paths under the stack folders (what a run could leave in the tree), but the lock files
+    the test harness's own ``init`` creates there (another worker may run one meanwhile; see tests/tfhelpers.py)."""
+    out = subprocess.run(["git", "status", "--ignored", "--porcelain", "--", *STACK_FOLDERS],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    harness = {str(path.relative_to(REPO.resolve())) for path in created_lock_files()}
+    return {line[3:] for line in out.splitlines() if line[:2] in ("??", "!!") and line[3:] not in harness}
+
+
 def bring_up(state_dir: Path, out: Path, up_options: Sequence[str] = ("--no-checkov",)) -> AppliedDev:
-    """``up dev --sandbox`` from an empty emulator, then ``plan dev --sandbox --only envs/dev``.
+    """``up dev --sandbox --auto-approve`` twice from an empty emulator, each with ``--report``.
 
     The caller sets ``POPCORN_STATE_DIR`` (= ``state_dir``), the provider mirror and the plugin cache in the
-    environment, and stops the sandbox afterwards.
+    environment, and stops the sandbox afterwards. ``up_options``: the real policy gate runs on every plan (our
+    policies; Checkov is left to policy-check's own tests).
     """
     from popcornctl.sandbox import Sandbox
 
-    started = time.monotonic()
+    tree_before = untracked_under_stacks()
+    seconds: dict[str, float] = {}
+    reports: list[dict[str, Any]] = []
     with TreeMemory() as memory:  # pytest, Terraform, the provider plugins and the sandbox it starts
-        code, out_text, err = _cli("up", "dev", "--sandbox", "--auto-approve", *up_options,
-                                   "--report", out / "up.json")
-    total = round(time.monotonic() - started, 1)
-    assert code == 0, out_text + err
-    up_report = _report(out / "up.json")
-    code, out_text, err = _cli("plan", "dev", "--sandbox", "--only", "envs/dev", "--report", out / "plan.json")
-    assert code == 0, out_text + err
-    (planned,) = [s for s in _report(out / "plan.json")["stacks"] if s["stack"] == "envs/dev"]
-    second_plan = json.loads(Path(planned["plan_json"]).read_text())
+        for run in ("first up", "second up"):
+            started = time.monotonic()
+            report = out / f"{run.replace(' ', '-')}.json"
+            code, out_text, err = _cli("up", "dev", "--sandbox", "--auto-approve", *up_options, "--report", report)
+            seconds[run] = round(time.monotonic() - started, 1)
+            assert code == 0, f"{run}: {out_text}{err}"
+            reports.append(_report(report))
+    first, second = reports
+    (planned,) = [s for s in second["stacks"] if s["stack"] == "envs/dev"]
     return AppliedDev(
         state_dir=state_dir,
         endpoint=Sandbox(state_dir).require().endpoint,
-        up_report=up_report,
-        seconds={"total": total, **{s["stack"]: s["duration_seconds"] for s in up_report["stacks"]}},
-        peak_rss_mib={"largest_terraform_process": round(_peak_child_rss_mib()), "whole_run": round(memory.peak_mib)},
-        second_plan=second_plan,
+        tree_before=tree_before,
+        up_report=first,
+        second_up_report=second,
+        seconds={**seconds, **{s["stack"]: s["duration_seconds"] for s in first["stacks"]}},
+        peak_rss_mib={"largest_terraform_process": round(_peak_child_rss_mib()),
+                      "whole_run": round(memory.peak_mib)},
+        second_plan=json.loads(Path(planned["plan_json"]).read_text()),
     )

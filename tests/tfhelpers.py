@@ -105,7 +105,10 @@ def _created_locks_list() -> Path:
 
 
 def record_created_lock_file(path: Path) -> None:
-    """Note a lock file that ``init`` is about to create in the tree (one line, appended atomically)."""
+    """Note a lock file that ``init`` is about to create in the tree (one line, appended atomically); one
+    outside the tree (a test's copy in a tmp dir) is not the tree's concern."""
+    if not path.resolve().is_relative_to(REPO.resolve()):
+        return
     with _created_locks_list().open("a") as listing:
         listing.write(f"{path.resolve()}\n")
 

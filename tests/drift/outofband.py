@@ -87,3 +87,12 @@ def make_changes(clients: Any, states: Mapping[str, list[StateInstance]]) -> Exp
         tagged_address=vpc.address, tag_path="tags.Name", deleted_address=log_group.address,
         scaled_address=service.address, new_group=new_group, instance=instance,
     )
+
+
+def remove_unmanaged(clients: Any, expected: Expected) -> None:
+    """Remove what :func:`make_changes` created that no stack manages (the instance, the security group, the extra
+    rule), as the console user would once told: a later ``down`` then destroys the environment as it would have."""
+    ec2 = clients.client("ec2")
+    ec2.terminate_instances(InstanceIds=[expected.instance])
+    ec2.delete_security_group(GroupId=expected.new_group)
+    ec2.revoke_security_group_ingress(GroupId=expected.rule_group, SecurityGroupRuleIds=[expected.rule_id])

@@ -21,7 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from outofband import Expected, make_changes
+from outofband import Expected, make_changes, remove_unmanaged
 
 from clirunner import run_cli
 from devsandbox import AppliedDev
@@ -108,8 +108,11 @@ def dev(dev_on_sandbox: AppliedDev, tmp_path_factory: pytest.TempPathFactory, sh
         ruled_rt.__dict__["config"] = dataclasses.replace(load_config(REPO), drift=DriftTable(ignore=rules))
         ruled = scan(ruled_rt, DriftOptions(env="dev"))
         objects_after, versions_after = _objects(s3)
-        yield Scanned(expected, baseline, json.loads(report.read_text()), after_code, markdown.read_text(), ruled,
-                      objects_before, objects_after, versions_before, versions_after)
+        try:
+            yield Scanned(expected, baseline, json.loads(report.read_text()), after_code, markdown.read_text(),
+                          ruled, objects_before, objects_after, versions_before, versions_after)
+        finally:
+            remove_unmanaged(rt.clients, expected)  # the shared environment's next user destroys it
 
 
 def _items(report: dict[str, Any]) -> dict[tuple[str, str], set[str]]:

@@ -1,6 +1,7 @@
 """The README's main-job command on the real tree: `popcornctl up dev --sandbox` from an empty sandbox, twice.
 
-Runs the real command line (a sandbox of its own is started in the test's state dir, on 127.0.0.1), applies
+The two runs are the run's shared applied environment (tests/devsandbox.py: the real command line, a sandbox of
+its own on 127.0.0.1; this test is its last user, and reads both runs' reports as they were written). `up` applies
 bootstrap (local state, then migrated into the bucket it created), the global stacks and envs/dev with the
 sandbox profile (``sandbox.tfvars``: what the emulator cannot create is switched off by variables, never by
 editing HCL). The second `up --auto-approve`, as a user re-runs it, must find every stack up to date with 0
@@ -13,8 +14,6 @@ leaves nothing new in the tree.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ import jsonschema
 import pytest
 
 from clirunner import run_cli
+from devsandbox import AppliedDev, untracked_under_stacks
 from popcornctl.orchestrate.run_report import SCHEMA
-from tfhelpers import created_lock_files
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
 
@@ -40,19 +39,12 @@ def _cli(*args: str) -> tuple[int, str, str]:
 
 
 def _report(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    jsonschema.validate(data, SCHEMA)
-    return data
+    return _valid(json.loads(path.read_text()))
 
 
-def _untracked_under_stacks() -> set[str]:
-    """Untracked and ignored paths under the stack folders (what a run could leave in the tree), but the lock files
-    the test harness's own ``init`` creates there (another worker may run one meanwhile; see tests/tfhelpers.py)."""
-    out = subprocess.run(["git", "status", "--ignored", "--porcelain", "--", "bootstrap", "global", "envs", "modules"],
-                         cwd=REPO, capture_output=True, text=True, check=True).stdout
-    repo = REPO.resolve()
-    harness = {str(path.relative_to(repo)) for path in created_lock_files() if path.is_relative_to(repo)}
-    return {line[3:] for line in out.splitlines() if line[:2] in ("??", "!!") and line[3:] not in harness}
+def _valid(report: dict[str, Any]) -> dict[str, Any]:
+    jsonschema.validate(report, SCHEMA)
+    return report
 
 
 def _left_in_the_emulator(clients: Any, prefix: str) -> list[str]:
@@ -138,23 +130,17 @@ def _name(resource: dict[str, Any]) -> str:
 
 @pytest.mark.skipif(not _composed(), reason="envs/dev has no .tf files: nothing to apply end to end")
 @pytest.mark.timeout(3600)
-def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
+def test_up_dev_sandbox_end_to_end(dev_on_sandbox: AppliedDev, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from popcornctl.config import load_config
     from popcornctl.sandbox import Sandbox
 
-    sandbox = Sandbox(Path(os.environ["POPCORN_STATE_DIR"]))
-    tree_before = _untracked_under_stacks()
+    applied = dev_on_sandbox
+    monkeypatch.setenv("POPCORN_STATE_DIR", str(applied.state_dir))
+    sandbox = Sandbox(applied.state_dir)
     prefix = f"{load_config(REPO).name}-dev"
-    # The real policy gate runs on every plan (our policies; Checkov is left to policy-check's own tests).
-    gate = ["--no-checkov"]
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {run: applied.seconds[run] for run in ("first up", "second up")}
     try:
-        started = time.monotonic()
-        first = tmp_path / "first.json"
-        code, out, err = _cli("up", "dev", "--sandbox", "--auto-approve", *gate, "--report", str(first))
-        timings["first up"] = round(time.monotonic() - started, 1)
-        report = _report(first)
-        assert code == 0, out + err
+        report = _valid(applied.up_report)
         stacks = {s["stack"]: s for s in report["stacks"]}
         assert list(stacks) == ["bootstrap", "global/account", "global/ecr", "global/route53-acm", "envs/dev"]
         assert {s["result"] for s in stacks.values()} == {"applied"}
@@ -176,12 +162,7 @@ def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
             assert head["SSEKMSKeyId"] in ("alias/goorm-popcorn-tfstate", key_arn), (stack, head["SSEKMSKeyId"])
 
         # The second `up`, as a user re-runs the README's command: every stack converged, nothing to apply.
-        started = time.monotonic()
-        second = tmp_path / "second.json"
-        code, out, err = _cli("up", "dev", "--sandbox", "--auto-approve", *gate, "--report", str(second))
-        timings["second up"] = round(time.monotonic() - started, 1)
-        assert code == 0, out + err
-        again = _report(second)["stacks"]
+        again = _valid(applied.second_up_report)["stacks"]
         assert [s["stack"] for s in again] == list(stacks)
         not_converged = {s["stack"]: (s["result"], s["adds"], s["changes"], s["destroys"], s["plan_json"])
                          for s in again if s["result"] != "up_to_date" or (s["adds"], s["changes"], s["destroys"])
@@ -207,7 +188,7 @@ def test_up_dev_sandbox_end_to_end(tmp_path: Path) -> None:
         assert [(s["stack"], s["result"]) for s in _report(down)["stacks"]] == [("envs/dev", "destroyed")]
         left = _left_in_the_emulator(clients, prefix)
         assert left == [], "down dev --sandbox left envs/dev resources behind:\n" + "\n".join(left)
-        assert _untracked_under_stacks() == tree_before, "the sandbox runs wrote into the tree"
+        assert untracked_under_stacks() == applied.tree_before, "the sandbox runs wrote into the tree"
         print(json.dumps({"seconds": timings}))
     finally:
         sandbox.stop()
