@@ -16,6 +16,23 @@ def test_emptiness_and_document_layout_are_the_same_value() -> None:
     assert not values.same("a", "b") and not values.same([1, 2], [2, 1]) and not values.same(0, None)
 
 
+def test_a_blocks_unset_number_or_bool_read_back_as_zero_is_the_same_value() -> None:
+    """The legacy plugin SDK reads an unset number or bool of a nested block back as 0 or false (an alarm's
+    metric_query.period: null after apply, 0 after a refresh); elsewhere, and for other values, a change stays one."""
+    query = {"id": "missing", "expression": "desired - running", "period": None, "return_data": True,
+             "metric": [{"metric_name": "x", "period": 60, "dimensions": {"Service": "api"}}]}
+    refreshed = {**query, "period": 0}
+    assert list(values.differences({"metric_query": [query, {"id": "desired", "return_data": None}]},
+                                   {"metric_query": [refreshed, {"id": "desired", "return_data": False}]})) == []
+    assert list(values.differences({"network": [{"public": None}]}, {"network": [{"public": False}]})) == []
+    changed = {"metric_query": [{**query, "metric": [{**query["metric"][0], "period": 0}]}]}  # 60 -> 0
+    assert [d.path for d in values.differences({"metric_query": [query]}, changed)] == ["metric_query[0].metric[0].period"]
+    assert [d.path for d in values.differences({"network": [{"public": True}]}, {"network": [{"public": False}]})] \
+        == ["network[0].public"]
+    assert [d.path for d in values.differences({"desired_count": None}, {"desired_count": 0})] == ["desired_count"]
+    assert not values.same(None, 0) and not values.same({"tags": {"n": None}}, {"tags": {"n": 0}})
+
+
 def test_differences_follow_maps_single_blocks_and_documents() -> None:
     before = {"tags": {"Owner": "devops", "Name": "x"}, "network": [{"public": False, "subnets": ["a"]}],
               "policy": json.dumps({"Statement": [{"Effect": "Allow"}]}), "rules": [{"p": 1}, {"p": 2}]}

@@ -2,7 +2,12 @@
 
 Providers and AWS disagree about emptiness (``null`` vs ``{}`` vs ``[]`` vs ``""``) and about the layout of JSON
 documents held in strings (policies, container definitions): those are the same value here, so they never show
-as drift. A difference is reported per attribute path: maps are followed key by key (``tags.Owner``), single
+as drift. Inside a nested block (an object in a list or set) ``0`` and ``false`` are empty too: a provider built on
+the legacy plugin SDK reads an unset number or bool of a block back as its zero value, and Terraform's own plan
+makes no difference between the two (e.g. ``metric_query.period`` of a CloudWatch alarm, unset in the
+configuration and absent from DescribeAlarms, is ``null`` after apply and ``0`` after a refresh).
+
+A difference is reported per attribute path: maps are followed key by key (``tags.Owner``), single
 nested blocks index by index (``network_configuration[0].assign_public_ip``), JSON strings into their document;
 any other list is one attribute whose short diff lists the items added and removed.
 """
@@ -39,8 +44,9 @@ def _json_container(value: Any) -> Any:
     return None
 
 
-def normalize(value: Any) -> Any:
-    """The value with every kind of emptiness as None and JSON strings parsed (for comparison only)."""
+def normalize(value: Any, *, in_block: bool = False) -> Any:
+    """The value with every kind of emptiness as None and JSON strings parsed (for comparison only);
+    ``in_block``: ``value`` is an attribute of a nested block, where zero numbers and false are empty too."""
     parsed = _json_container(value)
     if parsed is not None:
         value = parsed
@@ -49,9 +55,9 @@ def normalize(value: Any) -> Any:
         out = {k: v for k, v in out.items() if v is not None}
         return out or None
     if isinstance(value, list):
-        items = [normalize(v) for v in value]
+        items = [_normalize_block(v) if isinstance(v, dict) else normalize(v) for v in value]
         return items or None
-    if value == "" or value is None:
+    if value == "" or value is None or (in_block and value in (0, False)):
         return None
     if isinstance(value, bool):
         return value
@@ -60,9 +66,17 @@ def normalize(value: Any) -> Any:
     return value
 
 
-def same(a: Any, b: Any) -> bool:
-    """True when ``a`` and ``b`` are the same value for a reader (see the module docstring)."""
-    return bool(normalize(a) == normalize(b))
+def _normalize_block(block: dict[str, Any]) -> Any:
+    """One nested block (an object in a list or set): its own attributes' zero values are empty."""
+    out = {k: normalize(v, in_block=True) for k, v in block.items()}
+    out = {k: v for k, v in out.items() if v is not None}
+    return out or None
+
+
+def same(a: Any, b: Any, *, in_block: bool = False) -> bool:
+    """True when ``a`` and ``b`` are the same value for a reader (see the module docstring); ``in_block``: they
+    are one attribute of a nested block."""
+    return bool(normalize(a, in_block=in_block) == normalize(b, in_block=in_block))
 
 
 @dataclass(frozen=True)
@@ -80,9 +94,11 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def differences(before: Any, after: Any, path: str = "") -> Iterator[Difference]:
-    """Every attribute path where ``before`` and ``after`` differ (see the module docstring)."""
-    if same(before, after):
+def differences(before: Any, after: Any, path: str = "", *, block: bool = False,
+                in_block: bool = False) -> Iterator[Difference]:
+    """Every attribute path where ``before`` and ``after`` differ (see the module docstring); ``block``: they are
+    one nested block, ``in_block``: one attribute of a nested block."""
+    if same(before, after, in_block=in_block):
         return
     b_doc, a_doc = _json_container(before), _json_container(after)
     if b_doc is not None and a_doc is not None:
@@ -91,11 +107,11 @@ def differences(before: Any, after: Any, path: str = "") -> Iterator[Difference]
     if isinstance(before, dict | type(None)) and isinstance(after, dict | type(None)) and (before or after):
         b, a = before or {}, after or {}
         for key in sorted(set(b) | set(a)):
-            yield from differences(b.get(key), a.get(key), _join(path, key))
+            yield from differences(b.get(key), a.get(key), _join(path, key), in_block=block)
         return
     if (isinstance(before, list) and isinstance(after, list) and len(before) == len(after) == 1
             and isinstance(before[0], dict) and isinstance(after[0], dict)):
-        yield from differences(before[0], after[0], _join(path, 0))
+        yield from differences(before[0], after[0], _join(path, 0), block=True)
         return
     yield Difference(path, before, after)
 
