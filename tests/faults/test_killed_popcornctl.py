@@ -61,6 +61,7 @@ def test_killed_up_stops_its_terraform_which_saves_state_and_releases_the_lock(
     assert not list((state_dir / "workers").glob("*.json")), "the worker removed its record"
 
 
+@pytest.mark.slow
 def test_state_that_cannot_be_saved_is_moved_out_of_the_tree(
     tmp_path: Path, store: Backend, emulator: Emulator, state_dir: Path, launch: Callable[..., Popcornctl]
 ) -> None:
@@ -158,6 +159,7 @@ def test_a_killed_worker_takes_its_terraform_binary_down_gracefully(
     assert up.wait(timeout=60) == 1, up.text  # popcornctl saw its worker die: the stack failed
 
 
+@pytest.mark.slow
 def test_state_that_cannot_be_saved_during_a_run_is_moved_to_the_run_folder_and_named(
     tmp_path: Path, store: Backend, emulator: Emulator, state_dir: Path, launch: Callable[..., Popcornctl]
 ) -> None:

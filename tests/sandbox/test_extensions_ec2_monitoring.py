@@ -83,6 +83,7 @@ def test_monitor_and_unmonitor_instances_switch_detailed_monitoring(sandbox: Any
 
 
 @pytest.mark.terraform
+@pytest.mark.slow
 def test_an_instance_with_detailed_monitoring_applies_plans_clean_and_destroys(
     sandbox: Any, tf: Tf, tmp_path: Path
 ) -> None:

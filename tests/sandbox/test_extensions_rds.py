@@ -146,6 +146,7 @@ def test_every_instance_has_its_own_resource_id(sandbox: Any) -> None:
 
 
 @pytest.mark.terraform
+@pytest.mark.slow
 def test_the_rds_example_applies_plans_clean_and_destroys(sandbox: Any, tf: Tf, tmp_path: Path) -> None:
     """modules/rds/examples/basic with Performance Insights, the custom parameter group and Enhanced Monitoring on
     (deletion protection off, as for a disposable environment)."""
