@@ -81,28 +81,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _order_the_shared_environment_files(items: list[pytest.Item]) -> None:
-    """The run's order of files: the files on the shared applied environment first, in the order of
-    SHARED_ENVIRONMENT_FILES, then the other files with a slow test, then the rest, each group in collection order.
-
-    pytest-xdist hands files out in this order (a group runs in it too), so the long files start at once and the run
-    ends on short ones on both workers, instead of one worker finishing a long file alone. A file that uses the shared
-    environment without being listed is refused."""
-    users = {_test_file(item.nodeid) for item in items if "dev_on_sandbox" in getattr(item, "fixturenames", ())}
-    strays = sorted(users - set(SHARED_ENVIRONMENT_FILES))
+    """The tests on the shared applied environment run in the order of SHARED_ENVIRONMENT_FILES (each worker
+    collects the same list, and pytest-xdist runs a group in collection order); a file not listed is refused."""
+    users = [i for i, item in enumerate(items) if "dev_on_sandbox" in getattr(item, "fixturenames", ())]
+    strays = sorted({_test_file(items[i].nodeid) for i in users} - set(SHARED_ENVIRONMENT_FILES))
     if strays:
         raise pytest.UsageError(
             f"{', '.join(strays)} uses dev_on_sandbox: add it to tests/devsandbox.py SHARED_ENVIRONMENT_FILES, "
             "in the order it must run (it then runs on the worker that holds the environment)"
         )
-    slow = {_test_file(item.nodeid) for item in items if "slow" in item.keywords}
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        file = _test_file(item.nodeid)
-        if file in SHARED_ENVIRONMENT_FILES:
-            return 0, SHARED_ENVIRONMENT_FILES.index(file)
-        return (1 if file in slow else 2), 0
-
-    items.sort(key=rank)  # stable: a file's tests stay together and in their order
+    ordered = sorted((items[i] for i in users), key=lambda item: SHARED_ENVIRONMENT_FILES.index(_test_file(item.nodeid)))
+    for position, item in zip(users, ordered, strict=True):
+        items[position] = item
 
 
 def _test_file(nodeid: str) -> str:
