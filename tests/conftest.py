@@ -231,13 +231,9 @@ def dev_on_sandbox(tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache
     from popcornctl.sandbox import Sandbox
 
     state_dir = tmp_path_factory.mktemp("dev-on-sandbox-state")
+    env = {"POPCORN_PLUGIN_CACHE_DIR": str(shared_plugin_cache), "POPCORN_PROVIDER_MIRROR": str(tf_session.mirror)}
     try:
-        with pytest.MonkeyPatch.context() as mp:  # only while it is brought up: users set their own
-            mp.setenv("POPCORN_STATE_DIR", str(state_dir))
-            mp.setenv("POPCORN_PLUGIN_CACHE_DIR", str(shared_plugin_cache))
-            mp.setenv("POPCORN_PROVIDER_MIRROR", str(tf_session.mirror))
-            applied = bring_up(state_dir, tmp_path_factory.mktemp("dev-on-sandbox"))
-        yield applied
+        yield bring_up(state_dir, tmp_path_factory.mktemp("dev-on-sandbox"), env)
     finally:
         Sandbox(state_dir).stop()
 

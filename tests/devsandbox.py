@@ -19,10 +19,13 @@ import json
 import resource
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from clirunner import run_cli
 from tfhelpers import REPO, created_lock_files
@@ -42,6 +45,7 @@ class AppliedDev:
     """The applied environment and what was read from it right after ``up``."""
 
     state_dir: Path  # popcornctl's state dir of the run (its sandbox, run folders)
+    env: dict[str, str]  # what popcornctl needs in the environment to use it (state dir, provider mirror, cache)
     endpoint: str  # the sandbox's endpoint
     tree_before: set[str]  # untracked and ignored paths under the stack folders before the first run
     up_report: dict[str, Any]  # the first `up --report`
@@ -49,6 +53,14 @@ class AppliedDev:
     seconds: dict[str, float]  # each run, and each stack's share of the first
     peak_rss_mib: dict[str, float]  # during the two runs
     second_plan: dict[str, Any]  # envs/dev's plan JSON in the second `up` (its prior_state is the applied state)
+
+    @contextmanager
+    def environment(self) -> Iterator[None]:
+        """:attr:`env` set for the duration (popcornctl commands and runtimes then use this environment)."""
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in self.env.items():
+                mp.setenv(name, value)
+            yield
 
     @property
     def state(self) -> dict[str, Any]:
@@ -114,7 +126,8 @@ class TreeMemory:
         self._thread.join()
 
 
-def _cli(*args: str | Path) -> tuple[int, str, str]:
+def run_on_repo(*args: str | Path) -> tuple[int, str, str]:
+    """``popcornctl --repo <this repository> --no-color ARGS...`` in this process: (exit code, stdout, stderr)."""
     return run_cli(args, prefix=["--repo", str(REPO), "--no-color"])
 
 
@@ -136,23 +149,27 @@ def untracked_under_stacks() -> set[str]:
     return {line[3:] for line in out.splitlines() if line[:2] in ("??", "!!") and line[3:] not in harness}
 
 
-def bring_up(state_dir: Path, out: Path, up_options: Sequence[str] = ("--no-checkov",)) -> AppliedDev:
-    """``up dev --sandbox --auto-approve`` twice from an empty emulator, each with ``--report``.
-
-    The caller sets ``POPCORN_STATE_DIR`` (= ``state_dir``), the provider mirror and the plugin cache in the
-    environment, and stops the sandbox afterwards. ``up_options``: the real policy gate runs on every plan (our
-    policies; Checkov is left to policy-check's own tests).
+def bring_up(state_dir: Path, out: Path, env: Mapping[str, str], up_options: Sequence[str] = ("--no-checkov",)
+             ) -> AppliedDev:
+    """``up dev --sandbox --auto-approve`` twice from an empty emulator, each with ``--report``, with popcornctl's
+    state in ``state_dir`` and ``env`` (provider mirror, plugin cache) set. The caller stops the sandbox afterwards.
+    ``up_options``: the real policy gate runs on every plan (our policies; Checkov is left to policy-check's own
+    tests).
     """
     from popcornctl.sandbox import Sandbox
 
+    applied_env = {**env, "POPCORN_STATE_DIR": str(state_dir)}
     tree_before = untracked_under_stacks()
     seconds: dict[str, float] = {}
     reports: list[dict[str, Any]] = []
-    with TreeMemory() as memory:  # pytest, Terraform, the provider plugins and the sandbox it starts
+    with pytest.MonkeyPatch.context() as mp, TreeMemory() as memory:  # memory: Terraform, plugins, the sandbox
+        for name, value in applied_env.items():
+            mp.setenv(name, value)
         for run in ("first up", "second up"):
             started = time.monotonic()
             report = out / f"{run.replace(' ', '-')}.json"
-            code, out_text, err = _cli("up", "dev", "--sandbox", "--auto-approve", *up_options, "--report", report)
+            code, out_text, err = run_on_repo("up", "dev", "--sandbox", "--auto-approve", *up_options,
+                                              "--report", report)
             seconds[run] = round(time.monotonic() - started, 1)
             assert code == 0, f"{run}: {out_text}{err}"
             reports.append(_report(report))
@@ -160,6 +177,7 @@ def bring_up(state_dir: Path, out: Path, up_options: Sequence[str] = ("--no-chec
     (planned,) = [s for s in second["stacks"] if s["stack"] == "envs/dev"]
     return AppliedDev(
         state_dir=state_dir,
+        env=applied_env,
         endpoint=Sandbox(state_dir).require().endpoint,
         tree_before=tree_before,
         up_report=first,

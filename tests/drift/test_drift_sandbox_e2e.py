@@ -14,15 +14,13 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from outofband import Expected, make_changes, remove_unmanaged
 
-from clirunner import run_cli
-from devsandbox import AppliedDev
+from devsandbox import AppliedDev, run_on_repo
 from popcornctl.drift import load_schema
 from popcornctl.drift.model import DriftReport
 from tfhelpers import REPO
@@ -54,10 +52,6 @@ def _dev_stacks() -> set[str]:
     return StackGraph.load(config).closure([config.environments["dev"].stack])
 
 
-def _cli(*args: str) -> tuple[int, str, str]:
-    return run_cli(args, prefix=["--repo", str(REPO), "--no-color"])
-
-
 def _objects(s3: Any) -> tuple[dict[str, bytes], list[str]]:
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
     versions = s3.list_object_versions(Bucket=BUCKET).get("Versions", [])
@@ -66,8 +60,7 @@ def _objects(s3: Any) -> tuple[dict[str, bytes], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def dev(dev_on_sandbox: AppliedDev, tmp_path_factory: pytest.TempPathFactory, shared_plugin_cache: Path,
-        tf_session: Any) -> Iterator[Scanned]:
+def dev(dev_on_sandbox: AppliedDev, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     from popcornctl.config import load_config
     from popcornctl.config.drift import DriftTable, IgnoreRule
     from popcornctl.drift import DriftOptions, scan
@@ -76,11 +69,8 @@ def dev(dev_on_sandbox: AppliedDev, tmp_path_factory: pytest.TempPathFactory, sh
     from popcornctl.settings import Settings
 
     out = tmp_path_factory.mktemp("drift-e2e-out")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POPCORN_STATE_DIR", str(dev_on_sandbox.state_dir))
-        mp.setenv("POPCORN_PLUGIN_CACHE_DIR", str(shared_plugin_cache))
-        mp.setenv("POPCORN_PROVIDER_MIRROR", str(tf_session.mirror))
-        code, out_text, err = _cli("drift", "dev", "--sandbox", "--output", "json")
+    with dev_on_sandbox.environment():
+        code, out_text, err = run_on_repo("drift", "dev", "--sandbox", "--output", "json")
         assert code in (0, 1), err
         baseline = json.loads(out_text)
         rt = Runtime(Settings(repo=REPO), sandbox=True, start_sandbox=False)
@@ -88,7 +78,7 @@ def dev(dev_on_sandbox: AppliedDev, tmp_path_factory: pytest.TempPathFactory, sh
         objects_before, versions_before = _objects(s3)
         expected = make_changes(rt.clients, read_states(rt.clients, rt.config.backend, ["envs/dev"]))
         markdown, report = out / "drift.md", out / "drift.json"
-        after_code, _, err = _cli("drift", "dev", "--sandbox", "--output", "markdown", "--out", str(markdown),
+        after_code, _, err = run_on_repo("drift", "dev", "--sandbox", "--output", "markdown", "--out", str(markdown),
                                   "--report", str(report))
         rules = [IgnoreRule(address=expected.scaled_address, attributes=["desired_count"], reason="scaled in a test"),
                  IgnoreRule(address=f"aws_instance.{expected.instance}", reason="a test's instance")]

@@ -21,8 +21,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from clirunner import run_cli
-from devsandbox import AppliedDev, untracked_under_stacks
+from devsandbox import AppliedDev, run_on_repo, untracked_under_stacks
 from popcornctl.orchestrate.run_report import SCHEMA
 
 pytestmark = [pytest.mark.terraform, pytest.mark.sandbox, pytest.mark.slow]
@@ -32,10 +31,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _composed() -> bool:
     return (REPO / "envs/dev").is_dir() and any((REPO / "envs/dev").glob("*.tf"))
-
-
-def _cli(*args: str) -> tuple[int, str, str]:
-    return run_cli(args, prefix=["--repo", str(REPO), "--no-color"])
 
 
 def _report(path: Path) -> dict[str, Any]:
@@ -135,7 +130,8 @@ def test_up_dev_sandbox_end_to_end(dev_on_sandbox: AppliedDev, tmp_path: Path, m
     from popcornctl.sandbox import Sandbox
 
     applied = dev_on_sandbox
-    monkeypatch.setenv("POPCORN_STATE_DIR", str(applied.state_dir))
+    for name, value in applied.env.items():
+        monkeypatch.setenv(name, value)
     sandbox = Sandbox(applied.state_dir)
     prefix = f"{load_config(REPO).name}-dev"
     timings: dict[str, float] = {run: applied.seconds[run] for run in ("first up", "second up")}
@@ -170,7 +166,7 @@ def test_up_dev_sandbox_end_to_end(dev_on_sandbox: AppliedDev, tmp_path: Path, m
         assert not_converged == {}, f"a second up must plan 0 changes in every stack: {not_converged}"
 
         # The services as the emulator now reads them back: Fargate capacity-provider services, no EC2 launch.
-        code, out, err = _cli("diagnose", "ecs", "--env", "dev", "--sandbox", "--output", "json")
+        code, out, err = run_on_repo("diagnose", "ecs", "--env", "dev", "--sandbox", "--output", "json")
         assert code in (0, 1), err  # the emulator runs no tasks: services may be reported down, never misread
         doc = json.loads(out)
         services = [t for t in doc["targets"] if t["kind"] == "ecs-service"]
@@ -182,7 +178,7 @@ def test_up_dev_sandbox_end_to_end(dev_on_sandbox: AppliedDev, tmp_path: Path, m
 
         started = time.monotonic()
         down = tmp_path / "down.json"
-        code, out, err = _cli("down", "dev", "--sandbox", "--auto-approve", "--report", str(down))
+        code, out, err = run_on_repo("down", "dev", "--sandbox", "--auto-approve", "--report", str(down))
         timings["down"] = round(time.monotonic() - started, 1)
         assert code == 0, out + err
         assert [(s["stack"], s["result"]) for s in _report(down)["stacks"]] == [("envs/dev", "destroyed")]
