@@ -37,7 +37,9 @@ SHARED_ENVIRONMENT_FILES = (
     "tests/orchestrate/test_e2e_sandbox.py",
 )
 SHARED_ENVIRONMENT_GROUP = "dev-on-sandbox"
-STACK_FOLDERS = ("bootstrap", "global", "envs", "modules")
+# Where `up dev` runs Terraform (modules are only read). Not modules/*/examples: other tests plan those in place,
+# and a plan's transient local lock and state files there are theirs, not the sandbox runs'.
+STACK_FOLDERS = ("bootstrap", "global", "envs")
 
 
 @dataclass
