@@ -11,8 +11,10 @@ whatever the lock's age. Two sources, both tied to the stack the lock protects:
 
 "Working on that state" is read from the process's initialised backend (``$TF_DATA_DIR`` or
 ``<cwd>/.terraform``, file ``terraform.tfstate``: bucket and key), so another checkout of the repository counts
-and an unrelated stack elsewhere does not; where that cannot be read, a working directory (or ``-chdir``) that is
-the stack's folder, or ends with the stack's path, counts.
+and an unrelated stack elsewhere does not, nor does a process initialised with another backend (a local copy of
+a stack) or run with ``-backend=false``; where the backend cannot be read (a first ``init``, which may be
+migrating state into the bucket), a working directory (or ``-chdir``) that is the stack's folder, or ends with
+the stack's path, counts.
 
 A process is identified by pid *and* start time (and boot), so a recycled pid is never mistaken for the holder;
 a process that started after the lock was taken cannot hold it. A process whose working directory cannot be read
@@ -103,15 +105,23 @@ def state_of(lock: HeldLock) -> tuple[str, str]:
     return lock.container, lock.key.removesuffix(".tflock")
 
 
+# The state a process works on when it is known to be no S3 state (another backend, or none at all).
+_NOT_S3 = ("", "")
+
+
 def _backend(data_dir: str | None) -> tuple[str, str] | None:
-    """(bucket, key) of the S3 backend Terraform initialised in ``data_dir``, when it can be read."""
+    """(bucket, key) of the S3 backend Terraform initialised in ``data_dir``; ``_NOT_S3`` for another backend
+    type; None when it cannot be read."""
     if not data_dir:
         return None
     try:
         data = json.loads((Path(data_dir) / "terraform.tfstate").read_text(encoding="utf-8"))
-        config = data["backend"]["config"]
+        backend = data["backend"]
+        if backend.get("type") not in (None, "s3"):
+            return _NOT_S3
+        config = backend["config"]
         return str(config["bucket"]), str(config["key"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -219,13 +229,17 @@ def _from_process_table(uid: int | None) -> list[tuple[int, int, str, str | None
             continue
         if uid is not None and owner != uid:
             continue
+        if "-backend=false" in argv:
+            continue  # initialising without a backend: it touches no state
         cwd: str | None = _chdir(argv)
         readable = True
         if cwd is None:
             try:
                 cwd = str((entry / "cwd").readlink())
+            except FileNotFoundError:
+                continue  # it exited while the table was read
             except OSError:
-                readable = False
+                readable = False  # another user's process: in doubt, alive
         found.append((pid, ppid, command, cwd, readable))
     return found
 
