@@ -115,3 +115,36 @@ def test_a_process_started_after_the_lock_was_taken_does_not(
     stack = _initialised(tmp_path / "repo" / "envs" / "dev", S3)
     pid = _terraform(tmp_path, running, stack, "apply")
     assert pid not in _holder_pids(lock, stack_dirs=[stack])
+
+
+@pytest.mark.parametrize(("bucket", "holds"), [(BUCKET, True), ("other-bucket", False)])
+def test_a_first_init_is_judged_by_the_backend_its_arguments_configure(
+    bucket: str, holds: bool, tmp_path: Path, running: list[subprocess.Popen[bytes]]
+) -> None:
+    """popcornctl's ``init`` names bucket and key: what it may be migrating into is known before it is recorded."""
+    stack = _initialised(tmp_path / "elsewhere" / "envs" / "dev", None)
+    pid = _terraform(tmp_path, running, stack, "init", f"-backend-config=bucket={bucket}",
+                     f"-backend-config=key={KEY}", "-migrate-state")
+    assert (pid in _holder_pids(_lock())) is holds
+
+
+@pytest.mark.parametrize(("argv", "holds"), [
+    (["init", f"-backend-config=bucket={BUCKET}", f"-backend-config=key={KEY}"], True),
+    (["init", "-backend-config=bucket=other-bucket", f"-backend-config=key={KEY}"], False),
+    (["init", "-backend=false"], False),
+])
+def test_a_recorded_worker_is_judged_by_its_recorded_arguments(
+    argv: list[str], holds: bool, tmp_path: Path, running: list[subprocess.Popen[bytes]]
+) -> None:
+    from popcornctl.common.process import boot_id, start_ticks
+
+    state_dir = tmp_path / "state"
+    (state_dir / "workers").mkdir(parents=True)
+    stack = _initialised(tmp_path / "repo" / "envs" / "dev", None)
+    pid = _terraform(tmp_path, running, tmp_path, "(a worker)")  # its record, not its table entry, is judged
+    (state_dir / "workers" / f"{pid}.json").write_text(json.dumps({
+        "pid": pid, "start_ticks": start_ticks(pid), "boot_id": boot_id(), "cwd": str(stack),
+        "data_dir": str(stack / ".terraform"), "command": "init", "argv": argv,
+    }))
+    found = {h.pid: h.source for h in live_holders(_lock(), stack_dirs=[stack], state_dirs=[state_dir])}
+    assert (found.get(pid) == "popcornctl worker") is holds

@@ -10,11 +10,12 @@ whatever the lock's age. Two sources, both tied to the stack the lock protects:
   which also finds a plain ``terraform apply`` someone runs by hand.
 
 "Working on that state" is read from the process's initialised backend (``$TF_DATA_DIR`` or
-``<cwd>/.terraform``, file ``terraform.tfstate``: bucket and key), so another checkout of the repository counts
-and an unrelated stack elsewhere does not, nor does a process initialised with another backend (a local copy of
-a stack) or run with ``-backend=false``; where the backend cannot be read (a first ``init``, which may be
-migrating state into the bucket), a working directory (or ``-chdir``) that is the stack's folder, or ends with
-the stack's path, counts.
+``<cwd>/.terraform``, file ``terraform.tfstate``: bucket and key) and from the ``-backend-config=bucket=…`` and
+``key=…`` arguments of an ``init`` (popcornctl passes them; a first ``init`` may be migrating state into the
+bucket before it records its backend). So another checkout of the repository counts and an unrelated stack
+elsewhere does not, nor does a process initialised with another backend (a local copy of a stack) or run with
+``-backend=false``. Where neither can be read, a working directory (or ``-chdir``) that is the stack's folder, or
+ends with the stack's path, counts.
 
 A process is identified by pid *and* start time (and boot), so a recycled pid is never mistaken for the holder;
 a process that started after the lock was taken cannot hold it. A process whose working directory cannot be read
@@ -105,24 +106,45 @@ def state_of(lock: HeldLock) -> tuple[str, str]:
     return lock.container, lock.key.removesuffix(".tflock")
 
 
-# The state a process works on when it is known to be no S3 state (another backend, or none at all).
-_NOT_S3 = ("", "")
-
-
-def _backend(data_dir: str | None) -> tuple[str, str] | None:
-    """(bucket, key) of the S3 backend Terraform initialised in ``data_dir``; ``_NOT_S3`` for another backend
-    type; None when it cannot be read."""
+def _backend(data_dir: str | None) -> list[tuple[str, str]] | None:
+    """The S3 state (bucket, key) Terraform initialised in ``data_dir``: none for another backend type; None
+    when it cannot be read."""
     if not data_dir:
         return None
     try:
         data = json.loads((Path(data_dir) / "terraform.tfstate").read_text(encoding="utf-8"))
         backend = data["backend"]
         if backend.get("type") not in (None, "s3"):
-            return _NOT_S3
+            return []
         config = backend["config"]
-        return str(config["bucket"]), str(config["key"])
+        return [(str(config["bucket"]), str(config["key"]))]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _configured(argv: Sequence[str]) -> tuple[str, str] | None:
+    """(bucket, key) an ``init`` names with ``-backend-config=bucket=…`` and ``-backend-config=key=…``."""
+    values = dict(
+        arg.removeprefix("-backend-config=").split("=", 1)
+        for arg in argv
+        if arg.startswith("-backend-config=") and "=" in arg.removeprefix("-backend-config=")
+    )
+    return (values["bucket"], values["key"]) if "bucket" in values and "key" in values else None
+
+
+def states_of(argv: Sequence[str], data_dir: str | None) -> list[tuple[str, str]] | None:
+    """The S3 states (bucket, key) a Terraform process may lock, or None when that cannot be told.
+
+    Its initialised backend and, for an ``init``, the backend its arguments configure (a ``-reconfigure`` or a
+    migration touches both); nothing for ``-backend=false`` or another backend type.
+    """
+    if "-backend=false" in argv:
+        return []
+    recorded = _backend(data_dir)
+    configured = _configured(argv)
+    if configured is None:
+        return recorded
+    return sorted({*(recorded or []), configured})
 
 
 def _data_dir(pid: int, cwd: str | None) -> str | None:
@@ -137,10 +159,10 @@ def _data_dir(pid: int, cwd: str | None) -> str | None:
     return str(Path(cwd) / ".terraform") if cwd else None
 
 
-def _matches(cwd: str | None, stack: str, stack_dirs: Sequence[Path], *, backend: tuple[str, str] | None = None,
-             state: tuple[str, str] | None = None) -> bool:
-    if backend is not None and state is not None:
-        return backend == state
+def _matches(cwd: str | None, stack: str, stack_dirs: Sequence[Path], *,
+             states: Sequence[tuple[str, str]] | None = None, state: tuple[str, str] | None = None) -> bool:
+    if states is not None and state is not None:
+        return state in states
     if not cwd:
         return False
     path = Path(cwd)
@@ -160,8 +182,8 @@ def _chdir(argv: Sequence[str]) -> str | None:
 
 def _from_records(
     state_dirs: Iterable[Path],
-) -> list[tuple[int, str, str | None, str | None, str | None]]:
-    """(pid, command, cwd, data dir, boot id) of live recorded workers; stale records are removed."""
+) -> list[tuple[int, str, str | None, list[tuple[str, str]] | None, str | None]]:
+    """(pid, command, cwd, states it may lock, boot id) of live recorded workers; stale records are removed."""
     found = []
     for state_dir in state_dirs:
         folder = state_dir / WORKERS_DIR
@@ -179,7 +201,9 @@ def _from_records(
                 with contextlib.suppress(OSError):
                     record.unlink()  # the worker died without cleaning up (SIGKILL): its record is stale
                 continue
-            found.append((pid, f"terraform {data.get('command', '?')}", data.get("cwd"), data.get("data_dir"), boot))
+            argv = [str(a) for a in data.get("argv") or [] if isinstance(a, str)]
+            states = states_of(argv, data.get("data_dir"))
+            found.append((pid, f"terraform {data.get('command', '?')}", data.get("cwd"), states, boot))
     return found
 
 
@@ -197,10 +221,14 @@ def _terraform_like(argv: Sequence[str], exe: str | None) -> str | None:
     return None
 
 
-def _from_process_table(uid: int | None) -> list[tuple[int, int, str, str | None, bool]]:
-    """(pid, parent pid, command, cwd or None, cwd readable) of Terraform-like processes (Linux only)."""
+_Row = tuple[int, int, str, str | None, bool, list[tuple[str, str]] | None]
+
+
+def _from_process_table(uid: int | None) -> list[_Row]:
+    """(pid, parent pid, command, cwd or None, cwd readable, states it may lock) of Terraform-like processes
+    (Linux only)."""
     proc = Path("/proc")
-    found: list[tuple[int, int, str, str | None, bool]] = []
+    found: list[_Row] = []
     if not proc.is_dir():
         return found
     me = os.getpid()
@@ -229,8 +257,6 @@ def _from_process_table(uid: int | None) -> list[tuple[int, int, str, str | None
             continue
         if uid is not None and owner != uid:
             continue
-        if "-backend=false" in argv:
-            continue  # initialising without a backend: it touches no state
         cwd: str | None = _chdir(argv)
         readable = True
         if cwd is None:
@@ -240,7 +266,7 @@ def _from_process_table(uid: int | None) -> list[tuple[int, int, str, str | None
                 continue  # it exited while the table was read
             except OSError:
                 readable = False  # another user's process: in doubt, alive
-        found.append((pid, ppid, command, cwd, readable))
+        found.append((pid, ppid, command, cwd, readable, states_of(argv, _data_dir(pid, cwd))))
     return found
 
 
@@ -268,16 +294,16 @@ def live_holders(
 
     state = state_of(lock)
     current_boot = boot_id()
-    for pid, command, cwd, data_dir, rec_boot in _from_records(state_dirs):
-        ours = _matches(cwd, lock.stack, dirs, backend=_backend(data_dir), state=state)
+    for pid, command, cwd, states, rec_boot in _from_records(state_dirs):
+        ours = _matches(cwd, lock.stack, dirs, states=states, state=state)
         if (rec_boot is None or rec_boot == current_boot) and ours and possible(pid):
             holders[pid] = LiveHolder(pid, command, cwd, "popcornctl worker", _started(pid, boot))
     table = _from_process_table(uid)
     candidates = {
-        pid for pid, _, _, cwd, readable in table
-        if (not readable) or _matches(cwd, lock.stack, dirs, backend=_backend(_data_dir(pid, cwd)), state=state)
+        pid for pid, _, _, cwd, readable, states in table
+        if (not readable) or _matches(cwd, lock.stack, dirs, states=states, state=state)
     }
-    for pid, ppid, command, cwd, readable in table:
+    for pid, ppid, command, cwd, readable, _ in table:
         if pid not in candidates or ppid in candidates or pid in holders or not possible(pid):
             continue  # a terraform under a listed worker is the same run
         shown = cwd if readable else "(working directory unreadable: counted as a holder)"
