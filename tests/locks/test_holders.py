@@ -39,7 +39,7 @@ def _initialised(stack: Path, backend: dict[str, object] | None) -> Path:
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+def running() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:

@@ -132,7 +132,7 @@ def _configured(argv: Sequence[str]) -> tuple[str, str] | None:
     return (values["bucket"], values["key"]) if "bucket" in values and "key" in values else None
 
 
-def states_of(argv: Sequence[str], data_dir: str | None) -> list[tuple[str, str]] | None:
+def _states_of(argv: Sequence[str], data_dir: str | None) -> list[tuple[str, str]] | None:
     """The S3 states (bucket, key) a Terraform process may lock, or None when that cannot be told.
 
     Its initialised backend and, for an ``init``, the backend its arguments configure (a ``-reconfigure`` or a
@@ -144,7 +144,7 @@ def states_of(argv: Sequence[str], data_dir: str | None) -> list[tuple[str, str]
     configured = _configured(argv)
     if configured is None:
         return recorded
-    return sorted({*(recorded or []), configured})
+    return list({*(recorded or []), configured})
 
 
 def _data_dir(pid: int, cwd: str | None) -> str | None:
@@ -202,7 +202,7 @@ def _from_records(
                     record.unlink()  # the worker died without cleaning up (SIGKILL): its record is stale
                 continue
             argv = [str(a) for a in data.get("argv") or [] if isinstance(a, str)]
-            states = states_of(argv, data.get("data_dir"))
+            states = _states_of(argv, data.get("data_dir"))
             found.append((pid, f"terraform {data.get('command', '?')}", data.get("cwd"), states, boot))
     return found
 
@@ -266,7 +266,7 @@ def _from_process_table(uid: int | None) -> list[_Row]:
                 continue  # it exited while the table was read
             except OSError:
                 readable = False  # another user's process: in doubt, alive
-        found.append((pid, ppid, command, cwd, readable, states_of(argv, _data_dir(pid, cwd))))
+        found.append((pid, ppid, command, cwd, readable, _states_of(argv, _data_dir(pid, cwd))))
     return found
 
 
