@@ -58,6 +58,7 @@ for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TF_CLI_CON
     os.environ.pop(_var, None)
 
 from devsandbox import SHARED_ENVIRONMENT_FILES, SHARED_ENVIRONMENT_GROUP, AppliedDev, bring_up  # noqa: E402
+from scheduling import DURATIONS_FILE, STORE_OPTION, DurationRecorder, load_durations, order_longest_first  # noqa: E402
 from tfhelpers import REPO, Tf, remove_created_lock_files  # noqa: E402
 
 MIRROR_CANDIDATES = [os.environ.get("POPCORN_TEST_PROVIDER_MIRROR", ""), "/opt/tf-plugins"]
@@ -71,12 +72,24 @@ NO_MIRROR_REASON = (
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(STORE_OPTION, action="store_true",
+                     help=f"write each test file's duration to {DURATIONS_FILE.relative_to(REPO)} (read to hand "
+                          "the longest files to the workers first)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption(STORE_OPTION) and not IS_WORKER:
+        config.pluginmanager.register(DurationRecorder(), "popcorn-duration-recorder")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if PROVIDER_MIRROR is None:
         skip = pytest.mark.skip(reason=NO_MIRROR_REASON)
         for item in items:
             if "terraform" in item.keywords:
                 item.add_marker(skip)
+    order_longest_first(items, _worker_scope, load_durations())
     _order_the_shared_environment_files(items)
 
 
@@ -99,18 +112,25 @@ def _test_file(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+def _worker_scope(file: str) -> str:
+    """What one worker runs together: a test file, or the group of files sharing ``dev_on_sandbox``."""
+    return SHARED_ENVIRONMENT_GROUP if file in SHARED_ENVIRONMENT_FILES else file
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile``, except that the files sharing ``dev_on_sandbox`` go to one worker together (the
-    environment is a session fixture: one per worker that asks for it)."""
+    environment is a session fixture: one per worker that asks for it), and files are handed out in collection
+    order, which :func:`pytest_collection_modifyitems` made longest first (not xdist's most-tests-first)."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    config.option.loadscopereorder = False
+
     class SharedEnvironmentScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            file = _test_file(nodeid)
-            return SHARED_ENVIRONMENT_GROUP if file in SHARED_ENVIRONMENT_FILES else file
+            return _worker_scope(_test_file(nodeid))
 
     return SharedEnvironmentScheduling(config, log)
 
@@ -310,6 +330,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         time.sleep(0.5)
         leaked = _marked_processes()
     stray = sorted(_tree_state() - _tree_before) if _tree_before else []
+    if session.config.getoption(STORE_OPTION):
+        stray = [entry for entry in stray if not entry.endswith(str(DURATIONS_FILE.relative_to(REPO)))]
     if not leaked and not stray:
         return
     for pid in leaked:
