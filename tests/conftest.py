@@ -58,7 +58,17 @@ for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "TF_CLI_CON
     os.environ.pop(_var, None)
 
 from devsandbox import SHARED_ENVIRONMENT_FILES, SHARED_ENVIRONMENT_GROUP, AppliedDev, bring_up  # noqa: E402
-from scheduling import DURATIONS_FILE, STORE_OPTION, DurationRecorder, load_durations, order_longest_first  # noqa: E402
+from scheduling import (  # noqa: E402
+    DURATIONS_FILE,
+    ENV_PLAN_FILES,
+    ENV_PLAN_FIXTURES,
+    ENV_PLAN_GROUP,
+    STORE_OPTION,
+    DurationRecorder,
+    load_durations,
+    order_longest_first,
+    unlisted_users,
+)
 from tfhelpers import REPO, Tf, remove_created_lock_files  # noqa: E402
 
 MIRROR_CANDIDATES = [os.environ.get("POPCORN_TEST_PROVIDER_MIRROR", ""), "/opt/tf-plugins"]
@@ -89,8 +99,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "terraform" in item.keywords:
                 item.add_marker(skip)
+    _refuse_unlisted_env_plan_users(items)
     order_longest_first(items, _worker_scope, load_durations())
     _order_the_shared_environment_files(items)
+
+
+def _refuse_unlisted_env_plan_users(items: list[pytest.Item]) -> None:
+    strays = unlisted_users(items, ENV_PLAN_FIXTURES, ENV_PLAN_FILES)
+    if strays:
+        raise pytest.UsageError(
+            f"{', '.join(strays)} uses an environment plan fixture: add it to tests/scheduling.py ENV_PLAN_FILES "
+            "(it then runs on the worker that holds the plans)"
+        )
 
 
 def _order_the_shared_environment_files(items: list[pytest.Item]) -> None:
@@ -113,15 +133,19 @@ def _test_file(nodeid: str) -> str:
 
 
 def _worker_scope(file: str) -> str:
-    """What one worker runs together: a test file, or the group of files sharing ``dev_on_sandbox``."""
-    return SHARED_ENVIRONMENT_GROUP if file in SHARED_ENVIRONMENT_FILES else file
+    """What one worker runs together: a test file, or a group of files sharing an expensive session fixture
+    (``dev_on_sandbox``; the environment plans)."""
+    if file in SHARED_ENVIRONMENT_FILES:
+        return SHARED_ENVIRONMENT_GROUP
+    return ENV_PLAN_GROUP if file in ENV_PLAN_FILES else file
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadfile``, except that the files sharing ``dev_on_sandbox`` go to one worker together (the
-    environment is a session fixture: one per worker that asks for it), and files are handed out in collection
-    order, which :func:`pytest_collection_modifyitems` made longest first (not xdist's most-tests-first)."""
+    """``--dist loadfile``, except that files sharing an expensive session fixture go to one worker together
+    (:func:`_worker_scope`; a session fixture is made once per worker that asks for it), and files are handed out
+    in collection order, which :func:`pytest_collection_modifyitems` made longest first (not xdist's
+    most-tests-first)."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling

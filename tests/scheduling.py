@@ -23,6 +23,19 @@ import pytest
 DURATIONS_FILE = Path(__file__).resolve().parent / "durations.json"
 STORE_OPTION = "--store-durations"
 
+# The session fixtures that plan a whole environment (tests/envs/conftest.py), and the files that use them. Each
+# pytest-xdist worker has its own session, so these files go to one worker together: each plan is made once a run,
+# not once per worker (tests/conftest.py refuses a file that uses them without being listed here).
+ENV_PLAN_FIXTURES = frozenset({"dev_plan", "prod_plan", "account_plan", "env_plan"})
+ENV_PLAN_GROUP = "env-plans"
+ENV_PLAN_FILES = (
+    "tests/envs/test_envs_account_settings.py",
+    "tests/envs/test_envs_docs.py",
+    "tests/envs/test_envs_outage.py",
+    "tests/envs/test_envs_permissions.py",
+    "tests/envs/test_envs_plan.py",
+)
+
 
 def load_durations(path: Path = DURATIONS_FILE) -> dict[str, float]:
     """Seconds per test file; empty when the file is absent or unreadable (the order is then collection order)."""
@@ -44,6 +57,12 @@ def order_longest_first(items: list[pytest.Item], scope_of: Callable[[str], str]
     for file in {item.nodeid.split("::", 1)[0] for item in items}:
         cost[scope_of(file)] += durations.get(file, 0.0)
     items.sort(key=lambda item: -cost[scope_of(item.nodeid.split("::", 1)[0])])
+
+
+def unlisted_users(items: list[pytest.Item], fixtures: frozenset[str], listed: tuple[str, ...]) -> list[str]:
+    """The test files that use one of ``fixtures`` but are not in ``listed``, sorted."""
+    users = {item.nodeid.split("::", 1)[0] for item in items if fixtures & set(getattr(item, "fixturenames", ()))}
+    return sorted(users - set(listed))
 
 
 class DurationRecorder:

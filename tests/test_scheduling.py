@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from scheduling import DURATIONS_FILE, DurationRecorder, load_durations, order_longest_first
+from scheduling import (
+    DURATIONS_FILE,
+    ENV_PLAN_FILES,
+    ENV_PLAN_FIXTURES,
+    DurationRecorder,
+    load_durations,
+    order_longest_first,
+    unlisted_users,
+)
 
 
 def _items(*nodeids: str) -> list[Any]:
@@ -57,3 +65,10 @@ def test_a_failed_run_writes_nothing(tmp_path: Path) -> None:
     recorder.pytest_runtest_logreport(SimpleNamespace(nodeid="tests/x.py::t", duration=1.0))  # type: ignore[arg-type]
     recorder.pytest_sessionfinish(SimpleNamespace(testsfailed=1), pytest.ExitCode.TESTS_FAILED)  # type: ignore[arg-type]
     assert not path.exists()
+
+
+def test_a_file_using_an_environment_plan_must_be_listed_to_share_the_worker_that_holds_it() -> None:
+    items = [SimpleNamespace(nodeid=f"{ENV_PLAN_FILES[0]}::t", fixturenames=["prod_plan", "tmp_path"]),
+             SimpleNamespace(nodeid="tests/envs/test_new.py::t", fixturenames=["dev_plan"]),
+             SimpleNamespace(nodeid="tests/cli/test_cli.py::t", fixturenames=["tmp_path"])]
+    assert unlisted_users(items, ENV_PLAN_FIXTURES, ENV_PLAN_FILES) == ["tests/envs/test_new.py"]  # type: ignore[arg-type]
