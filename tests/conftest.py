@@ -65,6 +65,7 @@ from scheduling import (  # noqa: E402
     ENV_PLAN_GROUP,
     STORE_OPTION,
     DurationRecorder,
+    file_of,
     load_durations,
     order_longest_first,
     unlisted_users,
@@ -116,20 +117,16 @@ def _refuse_unlisted_env_plan_users(items: list[pytest.Item]) -> None:
 def _order_the_shared_environment_files(items: list[pytest.Item]) -> None:
     """The tests on the shared applied environment run in the order of SHARED_ENVIRONMENT_FILES (each worker
     collects the same list, and pytest-xdist runs a group in collection order); a file not listed is refused."""
-    users = [i for i, item in enumerate(items) if "dev_on_sandbox" in getattr(item, "fixturenames", ())]
-    strays = sorted({_test_file(items[i].nodeid) for i in users} - set(SHARED_ENVIRONMENT_FILES))
+    strays = unlisted_users(items, frozenset({"dev_on_sandbox"}), SHARED_ENVIRONMENT_FILES)
     if strays:
         raise pytest.UsageError(
             f"{', '.join(strays)} uses dev_on_sandbox: add it to tests/devsandbox.py SHARED_ENVIRONMENT_FILES, "
             "in the order it must run (it then runs on the worker that holds the environment)"
         )
-    ordered = sorted((items[i] for i in users), key=lambda item: SHARED_ENVIRONMENT_FILES.index(_test_file(item.nodeid)))
+    users = [i for i, item in enumerate(items) if "dev_on_sandbox" in getattr(item, "fixturenames", ())]
+    ordered = sorted((items[i] for i in users), key=lambda item: SHARED_ENVIRONMENT_FILES.index(file_of(item.nodeid)))
     for position, item in zip(users, ordered, strict=True):
         items[position] = item
-
-
-def _test_file(nodeid: str) -> str:
-    return nodeid.split("::", 1)[0]
 
 
 def _worker_scope(file: str) -> str:
@@ -154,7 +151,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class SharedEnvironmentScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return _worker_scope(_test_file(nodeid))
+            return _worker_scope(file_of(nodeid))
 
     return SharedEnvironmentScheduling(config, log)
 

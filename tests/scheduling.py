@@ -37,6 +37,11 @@ ENV_PLAN_FILES = (
 )
 
 
+def file_of(nodeid: str) -> str:
+    """The test file a test's node id belongs to."""
+    return nodeid.split("::", 1)[0]
+
+
 def load_durations(path: Path = DURATIONS_FILE) -> dict[str, float]:
     """Seconds per test file; empty when the file is absent or unreadable (the order is then collection order)."""
     try:
@@ -54,14 +59,14 @@ def order_longest_first(items: list[pytest.Item], scope_of: Callable[[str], str]
 
     The sort is stable, so tests keep their order inside a scope, and scopes of equal duration keep theirs."""
     cost: dict[str, float] = defaultdict(float)
-    for file in {item.nodeid.split("::", 1)[0] for item in items}:
+    for file in {file_of(item.nodeid) for item in items}:
         cost[scope_of(file)] += durations.get(file, 0.0)
-    items.sort(key=lambda item: -cost[scope_of(item.nodeid.split("::", 1)[0])])
+    items.sort(key=lambda item: -cost[scope_of(file_of(item.nodeid))])
 
 
 def unlisted_users(items: list[pytest.Item], fixtures: frozenset[str], listed: tuple[str, ...]) -> list[str]:
     """The test files that use one of ``fixtures`` but are not in ``listed``, sorted."""
-    users = {item.nodeid.split("::", 1)[0] for item in items if fixtures & set(getattr(item, "fixturenames", ()))}
+    users = {file_of(item.nodeid) for item in items if fixtures & set(getattr(item, "fixturenames", ()))}
     return sorted(users - set(listed))
 
 
@@ -73,7 +78,7 @@ class DurationRecorder:
         self.seconds: dict[str, float] = defaultdict(float)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.seconds[report.nodeid.split("::", 1)[0]] += report.duration
+        self.seconds[file_of(report.nodeid)] += report.duration
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: Any) -> None:
         if session.testsfailed or exitstatus != pytest.ExitCode.OK:
