@@ -7,13 +7,18 @@ provider mirror) and prints:
   which records each Terraform command's seconds) and "gate+show" (the rest of the stack's duration in the run
   report: the policy gate, `terraform show -json` of the plan, and popcornctl's own work);
 - the slowest resources of each apply (Terraform's "Creation complete after …": mostly the provider polling);
+- the critical path: the chain of stacks that set the run's end (each starts when the last of its dependencies in
+  the repository's stack graph is done, read from popcornctl's progress lines), and how much of it is applies;
+- the provider's long waits as the emulator saw them: after a lifecycle PUT, CreateDBInstance or
+  CreateLoadBalancer, when the provider read the object back and how fast the emulator answered;
 - the emulator's busy time (seconds inside moto handling requests, from ``POPCORN_SANDBOX_TIMINGS``) in total, per
   service and for the top operations, and the seconds requests waited for the emulator's locks.
 
 The same run is then repeated with the emulator's concurrency switched off (``POPCORN_SANDBOX_CONCURRENCY=serial``:
 one request at a time) and the ratio printed. Run it under the shared lock: ~5 minutes a run.
 
-    flock /work/heavy.lock .venv/bin/python bench/sandbox_up.py [--modes service,serial] [--top 12]
+    flock /work/heavy.lock .venv/bin/python bench/sandbox_up.py [--modes service,serial] [--top 12] [--keep]
+    .venv/bin/python bench/sandbox_up.py --read /tmp/popcorn-bench-sandbox-XXXX/service   # a kept run, again
 
 Measured on this project's 2-core machine (shared with other test runs: absolute times move ±40 % with the load,
 so compare runs made back to back):
@@ -30,6 +35,11 @@ so compare runs made back to back):
   new instance where AWS reports ``rds-ca-rsa2048-g1``, so the provider modifies the CA and waits 80 s more; with
   that read-back fixed the whole run took 262 s. Those provider waits alone (55 + 55 + 13 + 80 s) exceed half
   of 410 s; Terraform, the policy gate and the state migration add 40-90 s more.
+- 2026-12-06, back to back: per-service 284.8 s, serial 296.2 s (ratio 1.04). Critical path bootstrap
+  (2.6 → 76.1 s, apply 59.8 s) → global/account (→ 162.2 s, apply 62.8 s) → envs/dev (→ 284.2 s, apply 102.4 s):
+  applies 225 s (79 % of wall), everything else on the path 60 s. The emulator answered every read of the four
+  long waits in ≤ 11 ms; the lifecycle reads came at +10 … +55 s, the RDS reads at +60/+70/+80 s, the load
+  balancer's at +30/+60 s after the request: the provider's timers, the same on AWS (docs/SANDBOX_PROFILE.md).
 """
 
 from __future__ import annotations
@@ -49,6 +59,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 STEP = re.compile(r"^\$ terraform .*#\s*(?P<step>[\w-]+), exit -?\d+, (?P<seconds>[\d.]+)s$", re.MULTILINE)
+# popcornctl's progress lines: "  78.7s  global/account: init" (seconds since the run started).
+PROGRESS = re.compile(r"^ *(?P<at>\d+(?:\.\d+)?)s +(?P<stack>\S+): (?P<event>\w[\w ]*?)(?:  .*)?$", re.MULTILINE)
 DONE = re.compile(
     r"^(?P<address>\S+): (?:Creation|Modifications|Destruction) complete after "
     r"(?:(?P<m>\d+)m)?(?P<s>\d+)s",
@@ -81,6 +93,41 @@ class RunTimes:
     exit_code: int
     stacks: list[StackTimes]
     requests: list[dict[str, object]]
+    spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # stack -> (first event, done), run seconds
+
+
+def spans(output: str) -> dict[str, tuple[float, float]]:
+    """Each stack's (start, end) in seconds since the run started, from popcornctl's progress lines."""
+    first: dict[str, float] = {}
+    done: dict[str, float] = {}
+    for m in PROGRESS.finditer(output):
+        at = float(m["at"])
+        first.setdefault(m["stack"], at)
+        if m["event"] == "done":
+            done[m["stack"]] = at
+    return {stack: (first[stack], done[stack]) for stack in done}
+
+
+def critical_path(times: dict[str, tuple[float, float]], depends_on: dict[str, set[str]]) -> list[str]:
+    """The chain of stacks that set the run's end: from the last to finish, back through the dependency that
+    finished last each time (the one that released it), first stack first."""
+    if not times:
+        return []
+    chain = [max(times, key=lambda stack: times[stack][1])]
+    while True:
+        before = [dep for dep in depends_on.get(chain[-1], set()) if dep in times]
+        if not before:
+            return chain[::-1]
+        chain.append(max(before, key=lambda stack: times[stack][1]))
+
+
+def stack_dependencies() -> dict[str, set[str]]:
+    """The repository's stack graph (what each stack waits for), as `up` schedules it."""
+    from popcornctl.config.project import load_config
+    from popcornctl.graph import StackGraph
+
+    graph = StackGraph.load(load_config(REPO))
+    return {path: set(stack.depends_on) for path, stack in graph.stacks.items()}
 
 
 def stack_times(entry: dict[str, object]) -> StackTimes:
@@ -137,9 +184,19 @@ def run_once(mode: str, workdir: Path) -> RunTimes:
     (workdir / "output.txt").write_text(proc.stdout, encoding="utf-8")
     if not report.is_file():
         raise SystemExit(f"the {mode} run wrote no report (exit {proc.returncode}); its output:\n{proc.stdout[-3000:]}")
-    data = json.loads(report.read_text(encoding="utf-8"))
+    return read_run(mode, workdir, wall)
+
+
+def read_run(mode: str, workdir: Path, wall: float | None = None) -> RunTimes:
+    """One run's figures from its folder (output.txt, report.json, timings.jsonl); the wall time defaults to the
+    report's duration."""
+    data = json.loads((workdir / "report.json").read_text(encoding="utf-8"))
+    timings = workdir / "timings.jsonl"
     requests = [json.loads(line) for line in timings.read_text().splitlines()] if timings.is_file() else []
-    return RunTimes(mode, wall, proc.returncode, [stack_times(s) for s in data["stacks"]], requests)
+    stacks = [stack_times(s) for s in data["stacks"]]
+    output = (workdir / "output.txt").read_text(encoding="utf-8")
+    elapsed = float(data["duration_seconds"]) if wall is None else wall
+    return RunTimes(mode, elapsed, int(data["exit_code"]), stacks, requests, spans(output))
 
 
 def _top(totals: dict[str, list[float]], n: int) -> list[tuple[str, float, int]]:
@@ -159,6 +216,8 @@ def print_run(run: RunTimes, top: int) -> None:
     slow = sorted(((s.stack, a, t) for s in run.stacks for a, t in s.slowest), key=lambda x: -x[2])[:8]
     for stack, address, seconds in slow:
         print(f"  {seconds:4d} s  {stack}: {address}")
+    print_critical_path(run, stack_dependencies())
+    print_polling(run)
     if not run.requests:
         print("emulator: no timings recorded")
         return
@@ -182,12 +241,88 @@ def print_run(run: RunTimes, top: int) -> None:
     print("  lock waits per service: " + ", ".join(f"{k} {t:.1f}s" for k, t, n in _top(waits, 6)))
 
 
+# Requests that start one of the provider's long waits, and the read the provider then repeats until it is done.
+WAITS = (
+    ("S3 lifecycle configuration", "s3", "PUT /{bucket}?lifecycle", "GET /{bucket}?lifecycle"),
+    ("RDS instance", "rds", "CreateDBInstance", "DescribeDBInstances"),
+    ("load balancer", "elasticloadbalancing", "CreateLoadBalancer", "DescribeLoadBalancers"),
+)
+
+
+def polling(requests: list[dict[str, object]]) -> list[tuple[str, float, list[float], float]]:
+    """For each request that starts a known wait: (what, when, the provider's later reads of it, slowest answer).
+
+    Times are seconds since the first request. A read belongs to the wait while it comes no later after the previous
+    read than the first read came after the request (a later one is another resource's refresh). The gaps between
+    the reads are the provider's own timers: the emulator answers each in milliseconds."""
+    if not requests:
+        return []
+    t0 = float(requests[0]["at"])  # type: ignore[arg-type]
+    found = []
+    for what, service, start_op, read_op in WAITS:
+        mine = [r for r in requests if r["service"] == service and r["operation"] in (start_op, read_op)]
+        for i, r in enumerate(mine):
+            if r["operation"] != start_op or r["status"] != "200":
+                continue
+            at = float(r["at"]) - t0  # type: ignore[arg-type]
+            reads: list[float] = []
+            slowest = 0.0
+            for later in mine[i + 1 :]:
+                when = float(later["at"]) - t0  # type: ignore[arg-type]
+                if later["operation"] == start_op or (reads and when - reads[-1] > reads[0] - at + 1.0):
+                    break
+                reads.append(when)
+                slowest = max(slowest, float(later["busy"]))  # type: ignore[arg-type]
+            found.append((what, at, reads, slowest))
+    return sorted(found, key=lambda item: item[1])
+
+
+def print_polling(run: RunTimes) -> None:
+    """The provider's waits as the emulator saw them: a first read after a fixed delay, then reads at fixed gaps."""
+    waits = polling(run.requests)
+    if not waits:
+        return
+    print("provider waits as the emulator saw them (answers in milliseconds; the gaps are the provider's timers):")
+    for what, at, reads, slowest in waits:
+        if not reads:
+            print(f"  {at:6.1f} s  {what}: no read followed")
+            continue
+        offsets = ", ".join(f"+{when - at:.0f}" for when in reads)
+        print(f"  {at:6.1f} s  {what}: {len(reads)} reads at {offsets} s; slowest answer {slowest * 1000:.0f} ms")
+
+
+def print_critical_path(run: RunTimes, depends_on: dict[str, set[str]]) -> None:
+    """The stacks that set the wall time, and how much of it their applies (the provider's waits) take."""
+    chain = critical_path(run.spans, depends_on)
+    if not chain:
+        print("critical path: no progress lines to read")
+        return
+    by_name = {s.stack: s for s in run.stacks}
+    applies = 0.0
+    print("critical path (each stack starts when the last of its dependencies is done):")
+    for stack in chain:
+        start, end = run.spans[stack]
+        times = by_name.get(stack)
+        apply = times.steps.get("apply", 0.0) if times else 0.0
+        applies += apply
+        slowest = f"; slowest {times.slowest[0][0]} {times.slowest[0][1]} s" if times and times.slowest else ""
+        print(f"  {start:6.1f} → {end:6.1f} s  {stack}: apply {apply:.1f} s of {end - start:.1f} s{slowest}")
+    print(
+        f"  applies on the path: {applies:.1f} s ({applies / run.wall:.0%} of wall); everything else on it "
+        f"(emulator start, init, plan, gate, show, state migration): {run.wall - applies:.1f} s"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", default="service,serial", help="emulator concurrency modes to run, in order")
     parser.add_argument("--top", type=int, default=12, help="how many operations to list")
     parser.add_argument("--keep", action="store_true", help="keep the temporary run folders (printed)")
+    parser.add_argument("--read", type=Path, metavar="DIR", help="print the figures of a kept run folder, run nothing")
     args = parser.parse_args(argv)
+    if args.read is not None:
+        print_run(read_run(args.read.name, args.read), args.top)
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="popcorn-bench-sandbox-"))
     runs: list[RunTimes] = []
     try:
