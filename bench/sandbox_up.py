@@ -203,8 +203,8 @@ def _top(totals: dict[str, list[float]], n: int) -> list[tuple[str, float, int]]
     return sorted(((k, sum(v), len(v)) for k, v in totals.items()), key=lambda x: -x[1])[:n]
 
 
-def print_run(run: RunTimes, top: int) -> None:
-    """Everything measured about one run."""
+def print_run(run: RunTimes, top: int, depends_on: dict[str, set[str]]) -> None:
+    """Everything measured about one run (``depends_on``: the stack graph, :func:`stack_dependencies`)."""
     print(f"\n== emulator concurrency: {run.mode} — wall {run.wall:.1f} s, exit {run.exit_code}")
     print(f"{'stack':22} {'result':11} {'total':>7} {'init':>7} {'plan':>7} {'gate+show':>9} {'apply':>7}")
     for s in run.stacks:
@@ -216,7 +216,7 @@ def print_run(run: RunTimes, top: int) -> None:
     slow = sorted(((s.stack, a, t) for s in run.stacks for a, t in s.slowest), key=lambda x: -x[2])[:8]
     for stack, address, seconds in slow:
         print(f"  {seconds:4d} s  {stack}: {address}")
-    print_critical_path(run, stack_dependencies())
+    print_critical_path(run, depends_on)
     print_polling(run)
     if not run.requests:
         print("emulator: no timings recorded")
@@ -320,15 +320,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary run folders (printed)")
     parser.add_argument("--read", type=Path, metavar="DIR", help="print the figures of a kept run folder, run nothing")
     args = parser.parse_args(argv)
+    depends_on = stack_dependencies()
     if args.read is not None:
-        print_run(read_run(args.read.name, args.read), args.top)
+        print_run(read_run(args.read.name, args.read), args.top, depends_on)
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="popcorn-bench-sandbox-"))
     runs: list[RunTimes] = []
     try:
         for mode in args.modes.split(","):
             runs.append(run_once(mode, tmp / mode))
-            print_run(runs[-1], args.top)
+            print_run(runs[-1], args.top, depends_on)
     finally:
         if args.keep:
             print(f"\nrun folders kept in {tmp}")
